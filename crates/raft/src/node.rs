@@ -1,0 +1,420 @@
+use std::fmt;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    Config, DecodeError, Entry, Envelope, Index, Log, Message, NodeId, Persist, PersistentState,
+    Progress, Term, Time,
+};
+
+/// A server's role (§5.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    /// Answers leaders and candidates; starts an election when it hears from neither in time.
+    Follower,
+    /// Asks for votes for itself in a new term.
+    Candidate,
+    /// Handles proposals and replicates the log.
+    Leader,
+}
+
+/// Something for the service to apply, in log order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApplyMsg {
+    /// A committed entry. `command` is `None` for a leader's no-op entry, which a service skips
+    /// but which still occupies its index.
+    Command {
+        /// The entry's log index.
+        index: Index,
+        /// The entry's term.
+        term: Term,
+        /// The service's command.
+        command: Option<Vec<u8>>,
+    },
+    /// A snapshot to restore, received from the leader or read back at restart. The service
+    /// replaces its state with it; entries after `index` follow as commands.
+    Snapshot {
+        /// Last log index the snapshot covers.
+        index: Index,
+        /// Term of that entry.
+        term: Term,
+        /// The service's snapshot bytes.
+        data: Vec<u8>,
+    },
+}
+
+/// The outputs of one or more inputs. The caller must handle them in field order: persist,
+/// then send, then apply.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ready {
+    /// State to write to stable storage before any message below is sent.
+    pub persist: Option<Persist>,
+    /// Messages to send.
+    pub messages: Vec<Envelope>,
+    /// Committed entries and snapshots to hand to the service, in order.
+    pub apply: Vec<ApplyMsg>,
+    /// The lowest index whose entry was appended or overwritten since the last `Ready`: a store
+    /// that writes the log incrementally writes from here, and a checker checks from here.
+    pub log_written_from: Option<Index>,
+}
+
+impl Ready {
+    /// Whether there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.persist.is_none()
+            && self.messages.is_empty()
+            && self.apply.is_empty()
+            && self.log_written_from.is_none()
+    }
+}
+
+/// A proposal was refused because this server does not believe it is the leader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotLeader {
+    /// The leader this server last heard from in its current term, if any: where to retry.
+    pub leader_hint: Option<NodeId>,
+}
+
+impl fmt::Display for NotLeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.leader_hint {
+            Some(l) => write!(f, "not the leader; try server {l}"),
+            None => write!(f, "not the leader"),
+        }
+    }
+}
+
+impl std::error::Error for NotLeader {}
+
+/// One Raft server, with no IO of its own (see the crate documentation).
+#[derive(Clone, Debug)]
+pub struct Raft {
+    pub(crate) id: NodeId,
+    pub(crate) servers: usize,
+    pub(crate) config: Config,
+    pub(crate) rng: ChaCha8Rng,
+
+    /// current_term, voted_for and the log: exactly what is encoded for stable storage.
+    pub(crate) persistent: PersistentState,
+    /// The service's latest snapshot (covers the log up to `last_included_index`).
+    pub(crate) snapshot: Vec<u8>,
+
+    pub(crate) role: Role,
+    pub(crate) leader_id: Option<NodeId>,
+    pub(crate) commit_index: Index,
+    pub(crate) last_applied: Index,
+    /// The latest time an input carried.
+    pub(crate) now: Time,
+    /// When the election timer was last reset, and when it fires.
+    pub(crate) election_reset_at: Time,
+    pub(crate) election_deadline: Time,
+    /// When a leader next sends heartbeats.
+    pub(crate) heartbeat_deadline: Time,
+    /// Votes received as candidate, by server.
+    pub(crate) votes: Vec<bool>,
+    /// Per-follower replication state, meaningful while leader.
+    pub(crate) progress: Vec<Progress>,
+
+    // Outputs waiting for `take_ready`.
+    pub(crate) persist_dirty: bool,
+    pub(crate) snapshot_dirty: bool,
+    pub(crate) outbox: Vec<Envelope>,
+    pub(crate) to_apply: Vec<ApplyMsg>,
+    pub(crate) log_written_from: Option<Index>,
+}
+
+impl Raft {
+    /// A fresh server `id` of a cluster of `servers`, at virtual time `now`. `seed` feeds the
+    /// server's own RNG, which draws its election timeouts.
+    pub fn new(id: NodeId, servers: usize, config: Config, seed: u64, now: Time) -> Raft {
+        assert!(id < servers, "server {id} outside a cluster of {servers}");
+        let mut raft = Raft {
+            id,
+            servers,
+            config,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            persistent: PersistentState::default(),
+            snapshot: Vec::new(),
+            role: Role::Follower,
+            leader_id: None,
+            commit_index: 0,
+            last_applied: 0,
+            now,
+            election_reset_at: now,
+            election_deadline: now,
+            heartbeat_deadline: now,
+            votes: vec![false; servers],
+            progress: Vec::new(),
+            persist_dirty: false,
+            snapshot_dirty: false,
+            outbox: Vec::new(),
+            to_apply: Vec::new(),
+            log_written_from: None,
+        };
+        raft.reset_election_timer();
+        raft
+    }
+
+    /// A server restarting from what it persisted: `raft_state` as written by an earlier
+    /// [`Persist`] (empty for a server that never persisted) and its latest snapshot. The first
+    /// [`Ready`] hands the snapshot to the service. Corrupt bytes give an error, never a panic.
+    pub fn restore(
+        id: NodeId,
+        servers: usize,
+        config: Config,
+        seed: u64,
+        now: Time,
+        raft_state: &[u8],
+        snapshot: &[u8],
+    ) -> Result<Raft, DecodeError> {
+        let mut raft = Raft::new(id, servers, config, seed, now);
+        if raft_state.is_empty() {
+            return Ok(raft);
+        }
+        let persistent = PersistentState::decode(raft_state)?;
+        if let Some(v) = persistent.voted_for.filter(|&v| v >= servers) {
+            return Err(DecodeError::UnknownServer(v));
+        }
+        let last_included_index = persistent.log.last_included_index();
+        let last_included_term = persistent.log.last_included_term();
+        raft.persistent = persistent;
+        if last_included_index > 0 {
+            raft.snapshot = snapshot.to_vec();
+            raft.commit_index = last_included_index;
+            raft.last_applied = last_included_index;
+            raft.to_apply.push(ApplyMsg::Snapshot {
+                index: last_included_index,
+                term: last_included_term,
+                data: raft.snapshot.clone(),
+            });
+        }
+        Ok(raft)
+    }
+
+    /// Advances this server to virtual time `now`: an expired election timer starts an
+    /// election, and a leader whose heartbeat is due sends AppendEntries to every follower.
+    pub fn tick(&mut self, now: Time) {
+        self.now = self.now.max(now);
+        match self.role {
+            Role::Leader => {
+                if self.now >= self.heartbeat_deadline {
+                    self.broadcast_append();
+                }
+            }
+            Role::Follower | Role::Candidate => {
+                if self.now >= self.election_deadline {
+                    self.start_election();
+                }
+            }
+        }
+    }
+
+    /// The time at which this server next needs a [`Raft::tick`].
+    pub fn next_deadline(&self) -> Time {
+        match self.role {
+            Role::Leader => self.heartbeat_deadline,
+            Role::Follower | Role::Candidate => self.election_deadline,
+        }
+    }
+
+    /// Handles a message from a peer, received at `now`. Messages from outside the cluster
+    /// or addressed to another server are ignored.
+    pub fn step(&mut self, now: Time, envelope: Envelope) {
+        self.now = self.now.max(now);
+        let from = envelope.from;
+        if from >= self.servers || from == self.id || envelope.to != self.id {
+            return;
+        }
+        // Any message from a later term makes this server a follower of that term (§5.1).
+        if envelope.message.term() > self.persistent.current_term {
+            self.become_follower(envelope.message.term(), None);
+        }
+        match envelope.message {
+            Message::RequestVote(args) => self.handle_request_vote(from, args),
+            Message::RequestVoteReply(reply) => self.handle_request_vote_reply(from, reply),
+            Message::AppendEntries(args) => self.handle_append_entries(from, args),
+            Message::AppendEntriesReply(reply) => self.handle_append_entries_reply(from, reply),
+            Message::InstallSnapshot(args) => self.handle_install_snapshot(from, args),
+            Message::InstallSnapshotReply(reply) => self.handle_install_snapshot_reply(from, reply),
+        }
+    }
+
+    /// Proposes a command (the lab's `Start`). A leader appends it to its log, sends it to the
+    /// followers at once and returns its index and term; it commits only if this leader keeps
+    /// its leadership long enough. Any other server refuses.
+    pub fn propose(&mut self, now: Time, command: Vec<u8>) -> Result<(Index, Term), NotLeader> {
+        self.now = self.now.max(now);
+        if self.role != Role::Leader {
+            return Err(NotLeader {
+                leader_hint: self.leader_id,
+            });
+        }
+        let index = self.append_own_entry(Some(command));
+        self.send_new_entries();
+        Ok((index, self.persistent.current_term))
+    }
+
+    /// Takes the outputs produced since the last call.
+    pub fn take_ready(&mut self) -> Ready {
+        let persist = (self.persist_dirty || self.snapshot_dirty).then(|| Persist {
+            raft_state: self.persistent.encode(),
+            snapshot: self.snapshot_dirty.then(|| self.snapshot.clone()),
+        });
+        self.persist_dirty = false;
+        self.snapshot_dirty = false;
+        Ready {
+            persist,
+            messages: std::mem::take(&mut self.outbox),
+            apply: std::mem::take(&mut self.to_apply),
+            log_written_from: self.log_written_from.take(),
+        }
+    }
+
+    /// This server's position in the cluster.
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    /// The cluster size.
+    pub fn servers(&self) -> usize {
+        self.servers
+    }
+
+    /// The current role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Whether this server believes it leads (the lab's `GetState`'s second result).
+    pub fn is_leader(&self) -> bool {
+        self.role == Role::Leader
+    }
+
+    /// The current term.
+    pub fn term(&self) -> Term {
+        self.persistent.current_term
+    }
+
+    /// Whom this server voted for in the current term.
+    pub fn voted_for(&self) -> Option<NodeId> {
+        self.persistent.voted_for
+    }
+
+    /// The leader this server knows of in its current term.
+    pub fn leader_id(&self) -> Option<NodeId> {
+        self.leader_id
+    }
+
+    /// The log after the snapshot.
+    pub fn log(&self) -> &Log {
+        &self.persistent.log
+    }
+
+    /// Highest index known to be committed.
+    pub fn commit_index(&self) -> Index {
+        self.commit_index
+    }
+
+    /// Highest index handed to the service.
+    pub fn last_applied(&self) -> Index {
+        self.last_applied
+    }
+
+    /// The latest snapshot's bytes.
+    pub fn snapshot_data(&self) -> &[u8] {
+        &self.snapshot
+    }
+
+    /// The leader's per-follower progress (empty unless leader).
+    pub fn progress(&self) -> &[Progress] {
+        &self.progress
+    }
+
+    /// The node's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub(crate) fn send(&mut self, to: NodeId, message: Message) {
+        self.outbox.push(Envelope {
+            from: self.id,
+            to,
+            message,
+        });
+    }
+
+    pub(crate) fn peers(&self) -> impl Iterator<Item = NodeId> {
+        let me = self.id;
+        (0..self.servers).filter(move |&p| p != me)
+    }
+
+    pub(crate) fn majority(&self) -> usize {
+        self.servers / 2 + 1
+    }
+
+    /// Draws a fresh election timeout (§5.2) and restarts the timer from now.
+    pub(crate) fn reset_election_timer(&mut self) {
+        let timeout = self
+            .rng
+            .random_range(self.config.election_timeout_min..self.config.election_timeout_max);
+        self.election_reset_at = self.now;
+        self.election_deadline = self.now + timeout;
+    }
+
+    /// Steps down to follower in `term`; a new term clears the vote.
+    pub(crate) fn become_follower(&mut self, term: Term, leader: Option<NodeId>) {
+        if term > self.persistent.current_term {
+            self.persistent.current_term = term;
+            self.persistent.voted_for = None;
+            self.persist_dirty = true;
+        }
+        if self.role == Role::Leader {
+            // A deposed leader waits a full timeout before it stands again.
+            self.reset_election_timer();
+        }
+        self.role = Role::Follower;
+        self.leader_id = leader;
+        self.progress.clear();
+    }
+
+    /// Appends an entry of the current term to the leader's own log.
+    pub(crate) fn append_own_entry(&mut self, command: Option<Vec<u8>>) -> Index {
+        let term = self.persistent.current_term;
+        self.persistent.log.push(Entry { term, command });
+        self.persist_dirty = true;
+        let index = self.persistent.log.last_index();
+        self.note_log_written(index);
+        if let Some(me) = self.progress.get_mut(self.id) {
+            me.match_index = index;
+            me.next_index = index + 1;
+        }
+        index
+    }
+
+    pub(crate) fn note_log_written(&mut self, index: Index) {
+        self.log_written_from = Some(self.log_written_from.map_or(index, |i| i.min(index)));
+    }
+
+    /// Raises the commit index and queues the newly committed entries for the service.
+    pub(crate) fn commit_to(&mut self, index: Index) {
+        let index = index.min(self.persistent.log.last_index());
+        if index <= self.commit_index {
+            return;
+        }
+        self.commit_index = index;
+        let log = &self.persistent.log;
+        for i in (self.last_applied + 1).max(log.first_index())..=index {
+            let entry = log
+                .entry(i)
+                .expect("committed entries after the snapshot are held");
+            self.to_apply.push(ApplyMsg::Command {
+                index: i,
+                term: entry.term,
+                command: entry.command.clone(),
+            });
+        }
+        self.last_applied = index;
+    }
+}

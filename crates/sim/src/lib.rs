@@ -1,0 +1,28 @@
+//! A seeded, single-threaded, discrete-event simulator of a Raft cluster.
+//!
+//! The [`Simulator`] owns a virtual clock, a queue of events ordered by (time, sequence), one
+//! seeded RNG, the servers (a sans-IO [`raft::Raft`] each, with a persister and a service),
+//! and the network between them: the lab's labrpc model plus partitions, crashes, and
+//! per-message hold, drop, duplicate and deliver. Raft's safety properties are checked after
+//! every event; a violation stops the run and names the seed that replays it.
+//!
+//! [`lab`] ports the MIT 6.824 Raft tester and its test suite onto the simulator.
+
+mod applier;
+mod invariants;
+pub mod lab;
+mod network;
+mod persister;
+mod queue;
+mod simulator;
+mod trace;
+
+pub use applier::{Applied, Applier};
+pub use invariants::{Broken, Invariants};
+pub use network::{NetworkConfig, Topology};
+pub use persister::Persister;
+pub use queue::{Event, EventQueue};
+pub use simulator::{
+    InFlight, MessageId, ProposeError, SimConfig, Simulator, Stats, UnknownMessage, Violation,
+};
+pub use trace::{DropReason, TraceEvent, TraceRecord};
