@@ -27,7 +27,7 @@ pub use message::{
     Message, MessageKind, RequestVoteArgs, RequestVoteReply,
 };
 pub use node::{ApplyMsg, NotLeader, Raft, Ready, Role};
-pub use persist::{DecodeError, Persist, PersistentState};
+pub use persist::{DecodeError, HardState, Persist, PersistentState};
 pub use progress::{Progress, ProgressState};
 pub use snapshot::SnapshotError;
 pub use view::{EntryView, RaftView};

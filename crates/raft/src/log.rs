@@ -124,10 +124,13 @@ impl Log {
             }
             term = e.term;
         }
+        if term == Term::MAX {
+            return Err("term out of range");
+        }
         self.last_included_index
-            .checked_add(self.entries.len() as Index)
+            .checked_add(self.entries.len() as Index + 1)
             .map(|_| ())
-            .ok_or("log index overflows")
+            .ok_or("log index out of range")
     }
 }
 

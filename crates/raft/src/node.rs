@@ -4,6 +4,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::persist::encode;
 use crate::{
     Config, DecodeError, Entry, Envelope, Index, Log, Message, NodeId, Persist, PersistentState,
     Progress, Term, Time,
@@ -119,6 +120,8 @@ pub struct Raft {
 
     // Outputs waiting for `take_ready`.
     pub(crate) persist_dirty: bool,
+    /// Stored entries from here on must be rewritten.
+    pub(crate) persist_log_from: Option<Index>,
     pub(crate) snapshot_dirty: bool,
     pub(crate) outbox: Vec<Envelope>,
     pub(crate) to_apply: Vec<ApplyMsg>,
@@ -148,6 +151,7 @@ impl Raft {
             votes: vec![false; servers],
             progress: Vec::new(),
             persist_dirty: false,
+            persist_log_from: None,
             snapshot_dirty: false,
             outbox: Vec::new(),
             to_apply: Vec::new(),
@@ -258,11 +262,28 @@ impl Raft {
 
     /// Takes the outputs produced since the last call.
     pub fn take_ready(&mut self) -> Ready {
-        let persist = (self.persist_dirty || self.snapshot_dirty).then(|| Persist {
-            raft_state: self.persistent.encode(),
-            snapshot: self.snapshot_dirty.then(|| self.snapshot.clone()),
+        let log = &self.persistent.log;
+        let persist = (self.persist_dirty
+            || self.snapshot_dirty
+            || self.persist_log_from.is_some())
+        .then(|| {
+            let rewrite_from = self.persist_log_from.map(|i| i.max(log.first_index()));
+            let entries = rewrite_from.map_or_else(Vec::new, |from| {
+                log.entries_from(from, usize::MAX)
+                    .iter()
+                    .map(encode)
+                    .collect()
+            });
+            Persist {
+                hard_state: encode(&self.persistent.hard_state()),
+                first_index: log.first_index(),
+                rewrite_from,
+                entries,
+                snapshot: self.snapshot_dirty.then(|| self.snapshot.clone()),
+            }
         });
         self.persist_dirty = false;
+        self.persist_log_from = None;
         self.snapshot_dirty = false;
         Ready {
             persist,
@@ -310,6 +331,11 @@ impl Raft {
     /// The log after the snapshot.
     pub fn log(&self) -> &Log {
         &self.persistent.log
+    }
+
+    /// What this server keeps across a crash: term, vote and log.
+    pub fn persistent_state(&self) -> &PersistentState {
+        &self.persistent
     }
 
     /// Highest index known to be committed.
@@ -393,8 +419,26 @@ impl Raft {
         index
     }
 
+    /// The entry at `index` was appended or overwritten.
     pub(crate) fn note_log_written(&mut self, index: Index) {
         self.log_written_from = Some(self.log_written_from.map_or(index, |i| i.min(index)));
+        self.note_stored_log_changed(index);
+    }
+
+    /// Stored entries from `index` on no longer match the log.
+    pub(crate) fn note_stored_log_changed(&mut self, index: Index) {
+        self.persist_log_from = Some(self.persist_log_from.map_or(index, |i| i.min(index)));
+    }
+
+    /// Compacts the log through `index` for a snapshot of `data` and marks all of it for
+    /// stable storage.
+    pub(crate) fn compact_log(&mut self, index: Index, term: Term, data: Vec<u8>) {
+        self.persistent.log.compact(index, term);
+        self.snapshot = data;
+        self.persist_dirty = true;
+        self.snapshot_dirty = true;
+        // If the log disagreed with the snapshot it is now empty: drop the stored tail too.
+        self.note_stored_log_changed(self.persistent.log.last_index() + 1);
     }
 
     /// Raises the commit index and queues the newly committed entries for the service.

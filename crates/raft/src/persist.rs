@@ -2,11 +2,15 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Log, NodeId, Term};
+use crate::{Entry, Index, Log, NodeId, Term};
 
 /// What Raft must keep across a crash (Figure 2): the current term, the vote, and the log
 /// (whose snapshot offset — last included index and term — travels with it).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Stored as postcard bytes: a [`HardState`] followed by each held [`Entry`] in index order.
+/// New entries are appended to what is stored rather than the whole state being rewritten,
+/// as a real Raft store does, so persisting stays cheap however long the log grows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PersistentState {
     /// Latest term the server has seen.
     pub current_term: Term,
@@ -16,32 +20,85 @@ pub struct PersistentState {
     pub log: Log,
 }
 
+/// The small, rewritten-whole part of [`PersistentState`]: everything but the entries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HardState {
+    /// Latest term the server has seen.
+    pub current_term: Term,
+    /// Vote in `current_term`.
+    pub voted_for: Option<NodeId>,
+    /// Last index the snapshot covers.
+    pub last_included_index: Index,
+    /// Term of that entry.
+    pub last_included_term: Term,
+}
+
 impl PersistentState {
-    /// Encodes the state as postcard bytes: what `raft_state_size` measures.
-    pub fn encode(&self) -> Vec<u8> {
-        postcard::to_allocvec(self).expect("encoding to a Vec cannot fail")
+    /// The part rewritten whole.
+    pub fn hard_state(&self) -> HardState {
+        HardState {
+            current_term: self.current_term,
+            voted_for: self.voted_for,
+            last_included_index: self.log.last_included_index(),
+            last_included_term: self.log.last_included_term(),
+        }
     }
 
-    /// Decodes bytes written by [`PersistentState::encode`]. Corrupt, truncated or
-    /// inconsistent bytes give an error, never a panic.
-    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let (state, rest): (PersistentState, _) =
-            postcard::take_from_bytes(bytes).map_err(DecodeError::Format)?;
-        if !rest.is_empty() {
-            return Err(DecodeError::TrailingBytes(rest.len()));
+    /// The whole state as stored: what `raft_state_size` measures.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut bytes = encode(&self.hard_state());
+        for entry in self.log.entries() {
+            bytes.extend(encode(entry));
         }
-        state.log.validate().map_err(DecodeError::Inconsistent)?;
-        Ok(state)
+        bytes
+    }
+
+    /// Decodes stored bytes. Corrupt, truncated or inconsistent bytes give an error, never a
+    /// panic.
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let (hard, mut rest): (HardState, _) =
+            postcard::take_from_bytes(bytes).map_err(DecodeError::Format)?;
+        let mut log = Log::default();
+        log.compact(hard.last_included_index, hard.last_included_term);
+        while !rest.is_empty() {
+            let (entry, tail): (Entry, _) =
+                postcard::take_from_bytes(rest).map_err(DecodeError::Format)?;
+            log.push(entry);
+            rest = tail;
+        }
+        log.validate().map_err(DecodeError::Inconsistent)?;
+        if hard.current_term < log.last_term() || hard.current_term == Term::MAX {
+            return Err(DecodeError::Inconsistent(
+                "current term is behind the log or out of range",
+            ));
+        }
+        Ok(PersistentState {
+            current_term: hard.current_term,
+            voted_for: hard.voted_for,
+            log,
+        })
     }
 }
 
-/// Bytes the caller must write to stable storage before it sends this step's messages:
-/// both halves at once, as the lab's `Persister::save(raft_state, snapshot)` does.
+/// Postcard bytes of a value that cannot fail to encode.
+pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    postcard::to_allocvec(value).expect("encoding to a Vec cannot fail")
+}
+
+/// What the caller must write to stable storage, atomically, before it sends the messages of
+/// the same [`crate::Ready`]. Applied to the stored state in field order it gives exactly
+/// [`PersistentState::encode`] of the node's state, plus its snapshot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Persist {
-    /// The encoded [`PersistentState`].
-    pub raft_state: Vec<u8>,
-    /// The new snapshot, when it changed in this step; `None` keeps the stored one.
+    /// The encoded [`HardState`], which replaces the stored one.
+    pub hard_state: Vec<u8>,
+    /// The log now starts at this index: stored entries before it are dropped.
+    pub first_index: Index,
+    /// Stored entries from this index on are replaced by `entries`; `None` keeps them all.
+    pub rewrite_from: Option<Index>,
+    /// Encoded entries from `rewrite_from` on.
+    pub entries: Vec<Vec<u8>>,
+    /// The new snapshot, when it changed; `None` keeps the stored one.
     pub snapshot: Option<Vec<u8>>,
 }
 
@@ -50,8 +107,6 @@ pub struct Persist {
 pub enum DecodeError {
     /// The bytes are not a postcard-encoded state.
     Format(postcard::Error),
-    /// A valid state followed by this many unexpected bytes.
-    TrailingBytes(usize),
     /// The state decodes but cannot be right.
     Inconsistent(&'static str),
     /// The state names a vote for a server outside the cluster.
@@ -62,9 +117,6 @@ impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DecodeError::Format(e) => write!(f, "persisted Raft state is corrupt: {e}"),
-            DecodeError::TrailingBytes(n) => {
-                write!(f, "persisted Raft state has {n} unexpected trailing bytes")
-            }
             DecodeError::Inconsistent(why) => write!(f, "persisted Raft state is invalid: {why}"),
             DecodeError::UnknownServer(id) => {
                 write!(f, "persisted Raft state votes for unknown server {id}")
@@ -125,6 +177,18 @@ mod tests {
             PersistentState::decode(&longer),
             Err(DecodeError::TrailingBytes(1))
         );
+    }
+
+    #[test]
+    fn the_snapshot_offset_survives() {
+        let mut state = sample();
+        state.log.compact(1, 1);
+        let decoded = PersistentState::decode(&state.encode()).unwrap();
+        assert_eq!(
+            (decoded.log.first_index(), decoded.log.last_index()),
+            (2, 2)
+        );
+        assert_eq!(decoded, state);
     }
 
     #[test]

@@ -100,10 +100,7 @@ impl Raft {
     }
 
     fn install_snapshot(&mut self, index: Index, term: u64, data: Vec<u8>) {
-        self.persistent.log.compact(index, term);
-        self.snapshot = data.clone();
-        self.persist_dirty = true;
-        self.snapshot_dirty = true;
+        self.compact_log(index, term, data.clone());
         self.commit_index = index;
         self.last_applied = index;
         self.to_apply.push(ApplyMsg::Snapshot { index, term, data });

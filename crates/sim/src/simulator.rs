@@ -301,7 +301,7 @@ impl Simulator {
             self.config.raft.clone(),
             seed,
             self.now,
-            server.persister.raft_state(),
+            &server.persister.raft_state(),
             server.persister.snapshot(),
         );
         let result = match restored {
@@ -575,8 +575,8 @@ impl Simulator {
             if ready.is_empty() {
                 break;
             }
-            if let Some(p) = ready.persist {
-                server.persister.save(p.raft_state, p.snapshot);
+            if let Some(persist) = ready.persist {
+                server.persister.save(persist);
             }
             if let Some(from) = ready.log_written_from {
                 self.invariants

@@ -1,0 +1,84 @@
+//! The lab's Raft test suite (2A–2D), every scenario over many seeds, with Raft's safety
+//! invariants checked after every simulated event.
+//!
+//! `RAFT_SEEDS=N` runs seeds `0..N` (default 20); `RAFT_SEED=S` replays one seed.
+#![cfg(not(target_arch = "wasm32"))]
+
+use sim::lab::raft_suite::SCENARIOS;
+
+fn seeds() -> Vec<u64> {
+    if let Ok(seed) = std::env::var("RAFT_SEED") {
+        return vec![seed.parse().expect("RAFT_SEED must be a number")];
+    }
+    let n =
+        std::env::var("RAFT_SEEDS").map_or(20, |n| n.parse().expect("RAFT_SEEDS must be a number"));
+    (0..n).collect()
+}
+
+fn run(name: &str) {
+    let scenario = SCENARIOS
+        .iter()
+        .find(|s| s.name == name)
+        .expect("scenario exists");
+    let failures: Vec<String> = seeds()
+        .into_iter()
+        .filter_map(|seed| (scenario.run)(seed).err())
+        .map(|failure| {
+            format!(
+                "{name}: {failure}\n  replay: RAFT_SEED={} cargo test -p sim --test raft_suite",
+                failure.seed
+            )
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} seed(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+macro_rules! scenarios {
+    ($($test:ident => $name:literal),* $(,)?) => {
+        $(#[test] fn $test() { run($name) })*
+
+        #[test]
+        fn every_scenario_has_a_test() {
+            let tested = [$($name),*];
+            for s in SCENARIOS {
+                assert!(tested.contains(&s.name), "{} has no test", s.name);
+            }
+        }
+    };
+}
+
+scenarios! {
+    initial_election_2a => "InitialElection2A",
+    re_election_2a => "ReElection2A",
+    many_elections_2a => "ManyElections2A",
+    basic_agree_2b => "BasicAgree2B",
+    rpc_bytes_2b => "RPCBytes2B",
+    follower_failure_2b => "FollowerFailure2B",
+    leader_failure_2b => "LeaderFailure2B",
+    fail_agree_2b => "FailAgree2B",
+    fail_no_agree_2b => "FailNoAgree2B",
+    concurrent_starts_2b => "ConcurrentStarts2B",
+    rejoin_2b => "Rejoin2B",
+    backup_2b => "Backup2B",
+    count_2b => "Count2B",
+    persist1_2c => "Persist12C",
+    persist2_2c => "Persist22C",
+    persist3_2c => "Persist32C",
+    figure8_2c => "Figure82C",
+    unreliable_agree_2c => "UnreliableAgree2C",
+    figure8_unreliable_2c => "Figure8Unreliable2C",
+    reliable_churn_2c => "ReliableChurn2C",
+    unreliable_churn_2c => "UnreliableChurn2C",
+    snapshot_basic_2d => "SnapshotBasic2D",
+    snapshot_install_2d => "SnapshotInstall2D",
+    snapshot_install_unreliable_2d => "SnapshotInstallUnreliable2D",
+    snapshot_install_crash_2d => "SnapshotInstallCrash2D",
+    snapshot_install_uncrash_2d => "SnapshotInstallUnCrash2D",
+    snapshot_all_crash_2d => "SnapshotAllCrash2D",
+    snapshot_init_2d => "SnapshotInit2D",
+}
