@@ -89,8 +89,8 @@ impl Invariants {
         Ok(())
     }
 
-    /// Log matching for entries a server just wrote at `from..`, and no overwrite of an entry
-    /// the server had already committed.
+    /// Log matching for entries a server just wrote at `from..`; and the entries it had
+    /// already committed are still there, unchanged.
     pub fn log_written(
         &mut self,
         server: NodeId,
@@ -98,18 +98,27 @@ impl Invariants {
         from: Index,
         commit_before: Index,
     ) -> Result<(), Broken> {
-        if from <= commit_before {
+        if log.last_index() < commit_before {
             return broken(
                 "committed entries never change",
                 format!(
-                    "server {server} rewrote index {from} after committing up to {commit_before}"
+                    "server {server}'s log ends at {} after it committed up to {commit_before}",
+                    log.last_index()
                 ),
             );
         }
         for index in from.max(log.first_index())..=log.last_index() {
             let Entry { term, command } = log.entry(index).expect("held");
+            let fingerprint = fingerprint(command);
+            if index <= commit_before && self.committed[index as usize - 1] != (*term, fingerprint)
+            {
+                return broken(
+                    "committed entries never change",
+                    format!("server {server} overwrote its committed entry {index}"),
+                );
+            }
             let prev_term = log.term_at(index - 1).expect("previous entry or snapshot");
-            let seen = (fingerprint(command), prev_term);
+            let seen = (fingerprint, prev_term);
             match self.entries.get(&(index, *term)) {
                 Some(&first) if first != seen => {
                     return broken(

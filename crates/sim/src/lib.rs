@@ -25,4 +25,4 @@ pub use queue::{Event, EventQueue};
 pub use simulator::{
     InFlight, MessageId, ProposeError, SimConfig, Simulator, Stats, UnknownMessage, Violation,
 };
-pub use trace::{DropReason, TraceEvent, TraceRecord};
+pub use trace::{digest, DropReason, TraceEvent, TraceRecord};
