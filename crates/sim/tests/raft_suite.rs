@@ -1,7 +1,7 @@
 //! The lab's Raft test suite (2A–2D), every scenario over many seeds, with Raft's safety
 //! invariants checked after every simulated event.
 //!
-//! `RAFT_SEEDS=N` runs seeds `0..N` (default 20); `RAFT_SEED=S` replays one seed.
+//! `RAFT_SEEDS=N` runs seeds `0..N` (default 100); `RAFT_SEED=S` replays one seed.
 #![cfg(not(target_arch = "wasm32"))]
 
 use sim::lab::raft_suite::SCENARIOS;
@@ -10,8 +10,8 @@ fn seeds() -> Vec<u64> {
     if let Ok(seed) = std::env::var("RAFT_SEED") {
         return vec![seed.parse().expect("RAFT_SEED must be a number")];
     }
-    let n =
-        std::env::var("RAFT_SEEDS").map_or(20, |n| n.parse().expect("RAFT_SEEDS must be a number"));
+    let n = std::env::var("RAFT_SEEDS")
+        .map_or(100, |n| n.parse().expect("RAFT_SEEDS must be a number"));
     (0..n).collect()
 }
 

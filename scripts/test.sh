@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs every test and check of the project, installing what it needs first:
+#   formatting, clippy, the native test suites (unit tests, the lab's Raft suite over many
+#   seeds, simulator tests), the browser tests in headless Chromium, and the benchmark.
+# Ends with one line: "N passed, N failed". Exits non-zero if anything failed.
+#
+#   RAFT_SEEDS=N scripts/test.sh      run the lab scenarios over seeds 0..N (default 100)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/tools.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+
+passed=0
+failed=0
+logs=$(mktemp -d)
+
+# Runs a command whose output has cargo-test summaries, adding up its counts. A command that
+# fails without reporting a failed test (it did not build, say) counts as one failure.
+tests() {
+  local name=$1 out="$logs/$1.log"
+  shift
+  log "$name: $*"
+  "$@" 2>&1 | tee "$out"
+  local rc=${PIPESTATUS[0]}
+  local p f
+  read -r p f < <(awk '/^test result:/ {
+      for (i = 2; i <= NF; i++) {
+        if ($i ~ /^passed/) p += $(i - 1)
+        if ($i ~ /^failed/) f += $(i - 1)
+      }
+    } END { print p + 0, f + 0 }' "$out")
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+    echo "FAILED: $name (exit $rc)"
+    failed=$((failed + 1))
+  fi
+}
+
+# Runs a check that passes or fails as a whole.
+check() {
+  local name=$1
+  shift
+  log "$name: $*"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    echo "FAILED: $name"
+    failed=$((failed + 1))
+  fi
+}
+
+need_wasm_target
+need_chromium
+need_wasm_bindgen
+
+check fmt cargo fmt --all --check
+check clippy cargo clippy --workspace --all-targets --locked -- -D warnings
+check clippy-wasm cargo clippy --workspace --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
+tests native cargo test --workspace --locked
+tests browser env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test -p sim --locked --target wasm32-unknown-unknown --test wasm
+check bench cargo run --release --locked -p sim --bin bench
+
+rm -rf "$logs"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
