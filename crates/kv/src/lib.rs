@@ -1,0 +1,20 @@
+//! The key/value service of MIT 6.824 Lab 3 on [`raft`], sans-IO like `raft` itself.
+//!
+//! A [`KvServer`] is a Raft node plus a state machine: every operation, Gets included, goes
+//! through the Raft log; a session table of the last Seq (and its reply) per ClientId makes
+//! each Clerk call take effect exactly once despite retries; when the persisted Raft state
+//! reaches `maxraftstate` bytes the server snapshots its map and session table. A [`Clerk`]
+//! is the client's state machine: one operation at a time, retried with the same ClientId and
+//! Seq on the next server after ErrWrongLeader, a failed call or a timeout.
+
+mod clerk;
+mod op;
+mod rpc;
+mod server;
+mod session;
+
+pub use clerk::{AttemptError, Clerk, ClerkConfig, ClerkView, Completed, InProgress, StartError};
+pub use op::{ClientId, Command, Op, OpError, OpKind, Seq, MAX_KEY_BYTES, MAX_VALUE_BYTES};
+pub use rpc::{ClerkReply, ClerkRequest, Err};
+pub use server::{KvConfig, KvServer, KvSnapshot, PendingView};
+pub use session::{Session, SessionTable};

@@ -1,0 +1,301 @@
+use std::collections::BTreeMap;
+use std::fmt;
+
+use raft::{ApplyMsg, Index, Raft, Term, Time};
+use serde::{Deserialize, Serialize};
+
+use crate::{ClerkReply, ClerkRequest, ClientId, Command, Err, OpKind, Seq, SessionTable};
+
+/// A KvServer's settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KvConfig {
+    /// Snapshot once the persisted Raft state reaches this many bytes (`None`: the lab's
+    /// `maxraftstate = -1`, never).
+    pub max_raft_state: Option<usize>,
+    /// A deliberate bug, for lessons: the leader answers Get from its own map at once,
+    /// without the log — a deposed leader cut off in a minority serves stale reads.
+    pub unsafe_local_reads: bool,
+    /// A deliberate bug, for lessons: no de-duplication — an Append retried after a lost
+    /// reply is applied twice.
+    pub unsafe_no_dedup: bool,
+}
+
+/// A request waiting for its log index to be applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingView {
+    /// Log index the operation was proposed at.
+    pub index: Index,
+    /// Term it was proposed in.
+    pub term: Term,
+    /// The Clerk waiting.
+    pub client_id: ClientId,
+    /// Its sequence number.
+    pub seq: Seq,
+}
+
+/// A KvServer's snapshot: the map and the session table, so that de-duplication survives
+/// log compaction and InstallSnapshot.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KvSnapshot {
+    /// The key/value map.
+    pub store: BTreeMap<String, String>,
+    /// The de-duplication table.
+    pub sessions: SessionTable,
+}
+
+/// A snapshot's bytes did not decode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotDecodeError(pub String);
+
+impl fmt::Display for SnapshotDecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "snapshot does not decode: {}", self.0)
+    }
+}
+
+/// A kvraft server: a Raft node and the key/value state machine above it.
+///
+/// Inputs: Clerk requests ([`KvServer::request`]) plus everything Raft takes (through
+/// [`KvServer::raft_mut`]); the caller hands each of Raft's [`ApplyMsg`]s to
+/// [`KvServer::apply`], asks [`KvServer::check_leadership`] after Raft's term or role may have
+/// changed, and offers [`KvServer::maybe_snapshot`] the persisted size. Outputs: replies to
+/// Clerks.
+#[derive(Clone, Debug)]
+pub struct KvServer {
+    raft: Raft,
+    config: KvConfig,
+    store: BTreeMap<String, String>,
+    sessions: SessionTable,
+    /// Requests waiting for their index, by index.
+    pending: BTreeMap<Index, PendingView>,
+    last_applied: Index,
+}
+
+/// Replies to send: to which Clerk, what.
+pub type Replies = Vec<(ClientId, ClerkReply)>;
+
+impl KvServer {
+    /// A server over `raft`, with an empty map.
+    pub fn new(raft: Raft, config: KvConfig) -> KvServer {
+        KvServer {
+            raft,
+            config,
+            store: BTreeMap::new(),
+            sessions: SessionTable::default(),
+            pending: BTreeMap::new(),
+            last_applied: 0,
+        }
+    }
+
+    /// The Raft node.
+    pub fn raft(&self) -> &Raft {
+        &self.raft
+    }
+
+    /// The Raft node, to feed it messages and time and to take its outputs.
+    pub fn raft_mut(&mut self) -> &mut Raft {
+        &mut self.raft
+    }
+
+    /// The key/value map.
+    pub fn store(&self) -> &BTreeMap<String, String> {
+        &self.store
+    }
+
+    /// The de-duplication table.
+    pub fn sessions(&self) -> &SessionTable {
+        &self.sessions
+    }
+
+    /// Requests waiting for their index to apply.
+    pub fn pending(&self) -> impl Iterator<Item = &PendingView> {
+        self.pending.values()
+    }
+
+    /// Highest log index applied to the map.
+    pub fn last_applied(&self) -> Index {
+        self.last_applied
+    }
+
+    /// A Clerk's request arrives. Returns the immediate answer, if there is one: not the
+    /// leader, or a duplicate of an operation already applied. Otherwise the operation goes
+    /// into the log and is answered when it applies (or when it cannot).
+    pub fn request(&mut self, now: Time, request: ClerkRequest) -> Option<ClerkReply> {
+        let ClerkRequest { client_id, seq, op } = request;
+        if !self.raft.is_leader() {
+            return Some(ClerkReply::wrong_leader(seq));
+        }
+        if !self.config.unsafe_no_dedup {
+            if let Some(reply) = self.sessions.duplicate(client_id, seq) {
+                return Some(ClerkReply {
+                    seq,
+                    ..reply.clone()
+                });
+            }
+        }
+        if self.config.unsafe_local_reads && op.kind == OpKind::Get {
+            return Some(self.read(&op.key, seq, None));
+        }
+        // The same operation already waiting here in this term: answer both at once.
+        let term = self.raft.term();
+        if self
+            .pending
+            .values()
+            .any(|p| (p.client_id, p.seq, p.term) == (client_id, seq, term))
+        {
+            return None;
+        }
+        let command = Command { client_id, seq, op };
+        match self.raft.propose(now, command.encode()) {
+            Ok((index, term)) => {
+                // A request at an index another was waiting for supersedes it.
+                self.pending.insert(
+                    index,
+                    PendingView {
+                        index,
+                        term,
+                        client_id,
+                        seq,
+                    },
+                );
+                None
+            }
+            Err(_) => Some(ClerkReply::wrong_leader(seq)),
+        }
+    }
+
+    /// Applies what Raft committed; returns replies for the requests it settles.
+    pub fn apply(&mut self, msg: &ApplyMsg) -> Result<Replies, SnapshotDecodeError> {
+        let mut replies = Vec::new();
+        match msg {
+            ApplyMsg::Command { index, command, .. } => {
+                self.last_applied = *index;
+                let applied = command.as_deref().and_then(Command::decode);
+                let reply = applied.as_ref().map(|c| self.execute(c, *index));
+                if let Some(p) = self.pending.remove(index) {
+                    let ours = applied
+                        .as_ref()
+                        .is_some_and(|c| (c.client_id, c.seq) == (p.client_id, p.seq));
+                    let reply = match reply {
+                        Some(reply) if ours => reply,
+                        // A different entry took this index: our leadership was lost.
+                        _ => ClerkReply::wrong_leader(p.seq),
+                    };
+                    replies.push((p.client_id, reply));
+                }
+            }
+            ApplyMsg::Snapshot { index, data, .. } => {
+                let snapshot: KvSnapshot =
+                    postcard::from_bytes(data).map_err(|e| SnapshotDecodeError(e.to_string()))?;
+                self.store = snapshot.store;
+                self.sessions = snapshot.sessions;
+                self.last_applied = *index;
+                // Requests waiting at covered indices: the session table knows their fate.
+                let covered: Vec<Index> = self.pending.range(..=*index).map(|(&i, _)| i).collect();
+                for i in covered {
+                    let p = self.pending.remove(&i).expect("present");
+                    let reply = match self.sessions.duplicate(p.client_id, p.seq) {
+                        Some(reply) => ClerkReply {
+                            seq: p.seq,
+                            ..reply.clone()
+                        },
+                        None => ClerkReply::wrong_leader(p.seq),
+                    };
+                    replies.push((p.client_id, reply));
+                }
+            }
+        }
+        Ok(replies)
+    }
+
+    /// Raft's term or role may have changed: requests proposed in an earlier term may never
+    /// commit, so their Clerks are told to try elsewhere now rather than wait.
+    pub fn check_leadership(&mut self) -> Replies {
+        let term = self.raft.term();
+        let leader = self.raft.is_leader();
+        let stale: Vec<Index> = self
+            .pending
+            .values()
+            .filter(|p| !leader || p.term != term)
+            .map(|p| p.index)
+            .collect();
+        stale
+            .into_iter()
+            .map(|i| {
+                let p = self.pending.remove(&i).expect("present");
+                (p.client_id, ClerkReply::wrong_leader(p.seq))
+            })
+            .collect()
+    }
+
+    /// Snapshots the map and sessions through Raft when the persisted Raft state has reached
+    /// `maxraftstate`. Returns whether it did.
+    pub fn maybe_snapshot(&mut self, raft_state_size: usize) -> bool {
+        let due = self
+            .config
+            .max_raft_state
+            .is_some_and(|max| raft_state_size >= max);
+        if !due || self.last_applied <= self.raft.log().last_included_index() {
+            return false;
+        }
+        let snapshot = KvSnapshot {
+            store: self.store.clone(),
+            sessions: self.sessions.clone(),
+        };
+        let data = postcard::to_allocvec(&snapshot).expect("encoding to a Vec cannot fail");
+        self.raft.snapshot(self.last_applied, data).is_ok()
+    }
+
+    /// Carries out a committed command once, and returns its reply.
+    fn execute(&mut self, command: &Command, index: Index) -> ClerkReply {
+        let Command { client_id, seq, op } = command;
+        if !self.config.unsafe_no_dedup {
+            if let Some(reply) = self.sessions.duplicate(*client_id, *seq) {
+                return reply.clone();
+            }
+        }
+        let reply = match op.kind {
+            OpKind::Get => self.read(&op.key, *seq, Some(index)),
+            OpKind::Put => {
+                self.store.insert(op.key.clone(), op.value.clone());
+                ClerkReply {
+                    seq: *seq,
+                    err: Err::Ok,
+                    value: String::new(),
+                    index: Some(index),
+                }
+            }
+            OpKind::Append => {
+                self.store
+                    .entry(op.key.clone())
+                    .or_default()
+                    .push_str(&op.value);
+                ClerkReply {
+                    seq: *seq,
+                    err: Err::Ok,
+                    value: String::new(),
+                    index: Some(index),
+                }
+            }
+        };
+        self.sessions.record(*client_id, *seq, reply.clone());
+        reply
+    }
+
+    fn read(&self, key: &str, seq: Seq, index: Option<Index>) -> ClerkReply {
+        match self.store.get(key) {
+            Some(value) => ClerkReply {
+                seq,
+                err: Err::Ok,
+                value: value.clone(),
+                index,
+            },
+            None => ClerkReply {
+                seq,
+                err: Err::ErrNoKey,
+                value: String::new(),
+                index,
+            },
+        }
+    }
+}

@@ -1,0 +1,52 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ClerkReply, ClientId, Seq};
+
+/// What a server remembers of one Clerk: its last applied operation and the reply to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// The Clerk's last applied sequence number.
+    pub seq: Seq,
+    /// The reply that operation got, for duplicates of it.
+    pub reply: ClerkReply,
+}
+
+/// The de-duplication table: per Clerk, the last applied Seq and its reply. A Clerk has one
+/// operation outstanding, so a new Seq acknowledges the previous one and its entry is simply
+/// replaced: the table holds one session per Clerk, whatever the number of operations.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionTable {
+    sessions: BTreeMap<ClientId, Session>,
+}
+
+impl SessionTable {
+    /// The remembered reply if `seq` was already applied for `client_id`: a duplicate.
+    pub fn duplicate(&self, client_id: ClientId, seq: Seq) -> Option<&ClerkReply> {
+        self.sessions
+            .get(&client_id)
+            .filter(|s| seq <= s.seq)
+            .map(|s| &s.reply)
+    }
+
+    /// Records that `seq` was applied for `client_id` with `reply`.
+    pub fn record(&mut self, client_id: ClientId, seq: Seq, reply: ClerkReply) {
+        self.sessions.insert(client_id, Session { seq, reply });
+    }
+
+    /// Sessions by Clerk.
+    pub fn iter(&self) -> impl Iterator<Item = (&ClientId, &Session)> {
+        self.sessions.iter()
+    }
+
+    /// Number of Clerks remembered.
+    pub fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Whether no Clerk is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty()
+    }
+}
