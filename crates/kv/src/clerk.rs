@@ -15,9 +15,7 @@ pub struct ClerkConfig {
 
 impl Default for ClerkConfig {
     fn default() -> Self {
-        ClerkConfig {
-            retry_timeout: 300 * MILLISECOND,
-        }
+        ClerkConfig { retry_timeout: 300 * MILLISECOND }
     }
 }
 
@@ -189,11 +187,7 @@ impl Clerk {
             }
             Err::Ok | Err::ErrNoKey => {
                 let done = self.current.take().expect("checked");
-                self.leader = self
-                    .servers
-                    .iter()
-                    .position(|&s| s == from)
-                    .unwrap_or(self.leader);
+                self.leader = self.servers.iter().position(|&s| s == from).unwrap_or(self.leader);
                 Some(Completed {
                     client_id: self.client_id,
                     seq: done.seq,
@@ -212,11 +206,7 @@ impl Clerk {
     /// The network reports that the call of `seq` to `server` failed (its request or its
     /// reply was lost, as labrpc's `Call` returning false): try the next server.
     pub fn handle_failure(&mut self, now: Time, server: NodeId, seq: Seq) {
-        if self
-            .current
-            .as_ref()
-            .is_some_and(|c| c.seq == seq && c.target == server)
-        {
+        if self.current.as_ref().is_some_and(|c| c.seq == seq && c.target == server) {
             self.retry(now, AttemptError::Failed);
         }
     }
@@ -256,11 +246,7 @@ impl Clerk {
     }
 
     fn retry(&mut self, now: Time, error: AttemptError) {
-        let target = self
-            .current
-            .as_ref()
-            .expect("an operation is in progress")
-            .target;
+        let target = self.current.as_ref().expect("an operation is in progress").target;
         self.last_error = Some((target, error));
         self.leader = (self.leader + 1) % self.servers.len();
         self.send(now);
@@ -272,11 +258,8 @@ impl Clerk {
         current.attempts += 1;
         current.target = target;
         current.deadline = now + self.config.retry_timeout;
-        let request = ClerkRequest {
-            client_id: self.client_id,
-            seq: current.seq,
-            op: current.op.clone(),
-        };
+        let request =
+            ClerkRequest { client_id: self.client_id, seq: current.seq, op: current.op.clone() };
         self.outbox.push((target, request));
     }
 }
@@ -286,12 +269,7 @@ mod tests {
     use super::*;
 
     fn ok(seq: Seq, value: &str) -> ClerkReply {
-        ClerkReply {
-            seq,
-            err: Err::Ok,
-            value: value.into(),
-            index: Some(1),
-        }
+        ClerkReply { seq, err: Err::Ok, value: value.into(), index: Some(1) }
     }
 
     #[test]
@@ -311,10 +289,7 @@ mod tests {
         assert_eq!((again[0].0, again[0].1.seq), (order[0], seq));
         // An answer from an earlier attempt's server still settles the operation.
         let done = ck.handle_reply(500_000, order[2], ok(seq, "v")).unwrap();
-        assert_eq!(
-            (done.value.as_str(), done.attempts, done.server),
-            ("v", 4, order[2])
-        );
+        assert_eq!((done.value.as_str(), done.attempts, done.server), ("v", 4, order[2]));
         ck.start(600_000, Op::put("k", "w")).unwrap();
         assert_eq!(ck.take_requests()[0].0, order[2]);
     }
@@ -329,10 +304,7 @@ mod tests {
         let err = ck.start(0, Op::put("k", big)).unwrap_err();
         assert_eq!(
             err.to_string(),
-            format!(
-                "value is 4097 bytes; the limit is {}",
-                crate::MAX_VALUE_BYTES
-            )
+            format!("value is 4097 bytes; the limit is {}", crate::MAX_VALUE_BYTES)
         );
         assert!(ck.take_requests().is_empty());
     }

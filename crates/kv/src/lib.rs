@@ -8,13 +8,17 @@
 //! Seq on the next server after ErrWrongLeader, a failed call or a timeout.
 
 mod clerk;
+mod digest;
 mod op;
 mod rpc;
 mod server;
 mod session;
+mod store;
 
 pub use clerk::{AttemptError, Clerk, ClerkConfig, ClerkView, Completed, InProgress, StartError};
+pub use digest::{fnv1a, fnv1a_start};
 pub use op::{ClientId, Command, Op, OpError, OpKind, Seq, MAX_KEY_BYTES, MAX_VALUE_BYTES};
 pub use rpc::{ClerkReply, ClerkRequest, Err};
 pub use server::{KvConfig, KvServer, KvSnapshot, PendingView};
 pub use session::{Session, SessionTable};
+pub use store::Store;

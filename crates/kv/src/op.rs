@@ -70,42 +70,26 @@ impl std::error::Error for OpError {}
 impl Op {
     /// `Get(key)`.
     pub fn get(key: impl Into<String>) -> Op {
-        Op {
-            kind: OpKind::Get,
-            key: key.into(),
-            value: String::new(),
-        }
+        Op { kind: OpKind::Get, key: key.into(), value: String::new() }
     }
 
     /// `Put(key, value)`.
     pub fn put(key: impl Into<String>, value: impl Into<String>) -> Op {
-        Op {
-            kind: OpKind::Put,
-            key: key.into(),
-            value: value.into(),
-        }
+        Op { kind: OpKind::Put, key: key.into(), value: value.into() }
     }
 
     /// `Append(key, value)`.
     pub fn append(key: impl Into<String>, value: impl Into<String>) -> Op {
-        Op {
-            kind: OpKind::Append,
-            key: key.into(),
-            value: value.into(),
-        }
+        Op { kind: OpKind::Append, key: key.into(), value: value.into() }
     }
 
     /// Checks the sizes a Clerk accepts.
     pub fn validate(&self) -> Result<(), OpError> {
         if self.key.len() > MAX_KEY_BYTES {
-            return Err(OpError::KeyTooLong {
-                len: self.key.len(),
-            });
+            return Err(OpError::KeyTooLong { len: self.key.len() });
         }
         if self.value.len() > MAX_VALUE_BYTES {
-            return Err(OpError::ValueTooLong {
-                len: self.value.len(),
-            });
+            return Err(OpError::ValueTooLong { len: self.value.len() });
         }
         if self.kind == OpKind::Get && !self.value.is_empty() {
             return Err(OpError::ValueOnGet);

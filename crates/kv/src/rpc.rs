@@ -44,11 +44,6 @@ pub struct ClerkReply {
 impl ClerkReply {
     /// An ErrWrongLeader answer to `seq`.
     pub fn wrong_leader(seq: Seq) -> ClerkReply {
-        ClerkReply {
-            seq,
-            err: Err::ErrWrongLeader,
-            value: String::new(),
-            index: None,
-        }
+        ClerkReply { seq, err: Err::ErrWrongLeader, value: String::new(), index: None }
     }
 }

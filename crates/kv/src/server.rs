@@ -4,7 +4,7 @@ use std::fmt;
 use raft::{ApplyMsg, Index, Raft, Term, Time};
 use serde::{Deserialize, Serialize};
 
-use crate::{ClerkReply, ClerkRequest, ClientId, Command, Err, OpKind, Seq, SessionTable};
+use crate::{ClerkReply, ClerkRequest, ClientId, Command, Err, OpKind, Seq, SessionTable, Store};
 
 /// A KvServer's settings.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +64,7 @@ impl fmt::Display for SnapshotDecodeError {
 pub struct KvServer {
     raft: Raft,
     config: KvConfig,
-    store: BTreeMap<String, String>,
+    store: Store,
     sessions: SessionTable,
     /// Requests waiting for their index, by index.
     pending: BTreeMap<Index, PendingView>,
@@ -80,7 +80,7 @@ impl KvServer {
         KvServer {
             raft,
             config,
-            store: BTreeMap::new(),
+            store: Store::default(),
             sessions: SessionTable::default(),
             pending: BTreeMap::new(),
             last_applied: 0,
@@ -98,8 +98,14 @@ impl KvServer {
     }
 
     /// The key/value map.
-    pub fn store(&self) -> &BTreeMap<String, String> {
+    pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// A fingerprint of the map and the session table: replicas that applied the same log
+    /// prefix have equal fingerprints.
+    pub fn state_digest(&self) -> u64 {
+        self.store.digest() ^ self.sessions.digest().rotate_left(1)
     }
 
     /// The de-duplication table.
@@ -127,10 +133,7 @@ impl KvServer {
         }
         if !self.config.unsafe_no_dedup {
             if let Some(reply) = self.sessions.duplicate(client_id, seq) {
-                return Some(ClerkReply {
-                    seq,
-                    ..reply.clone()
-                });
+                return Some(ClerkReply { seq, ..reply.clone() });
             }
         }
         if self.config.unsafe_local_reads && op.kind == OpKind::Get {
@@ -138,26 +141,14 @@ impl KvServer {
         }
         // The same operation already waiting here in this term: answer both at once.
         let term = self.raft.term();
-        if self
-            .pending
-            .values()
-            .any(|p| (p.client_id, p.seq, p.term) == (client_id, seq, term))
-        {
+        if self.pending.values().any(|p| (p.client_id, p.seq, p.term) == (client_id, seq, term)) {
             return None;
         }
         let command = Command { client_id, seq, op };
         match self.raft.propose(now, command.encode()) {
             Ok((index, term)) => {
                 // A request at an index another was waiting for supersedes it.
-                self.pending.insert(
-                    index,
-                    PendingView {
-                        index,
-                        term,
-                        client_id,
-                        seq,
-                    },
-                );
+                self.pending.insert(index, PendingView { index, term, client_id, seq });
                 None
             }
             Err(_) => Some(ClerkReply::wrong_leader(seq)),
@@ -187,18 +178,16 @@ impl KvServer {
             ApplyMsg::Snapshot { index, data, .. } => {
                 let snapshot: KvSnapshot =
                     postcard::from_bytes(data).map_err(|e| SnapshotDecodeError(e.to_string()))?;
-                self.store = snapshot.store;
+                self.store = Store::from_map(snapshot.store);
                 self.sessions = snapshot.sessions;
+                self.sessions.rehash();
                 self.last_applied = *index;
                 // Requests waiting at covered indices: the session table knows their fate.
                 let covered: Vec<Index> = self.pending.range(..=*index).map(|(&i, _)| i).collect();
                 for i in covered {
                     let p = self.pending.remove(&i).expect("present");
                     let reply = match self.sessions.duplicate(p.client_id, p.seq) {
-                        Some(reply) => ClerkReply {
-                            seq: p.seq,
-                            ..reply.clone()
-                        },
+                        Some(reply) => ClerkReply { seq: p.seq, ..reply.clone() },
                         None => ClerkReply::wrong_leader(p.seq),
                     };
                     replies.push((p.client_id, reply));
@@ -213,12 +202,8 @@ impl KvServer {
     pub fn check_leadership(&mut self) -> Replies {
         let term = self.raft.term();
         let leader = self.raft.is_leader();
-        let stale: Vec<Index> = self
-            .pending
-            .values()
-            .filter(|p| !leader || p.term != term)
-            .map(|p| p.index)
-            .collect();
+        let stale: Vec<Index> =
+            self.pending.values().filter(|p| !leader || p.term != term).map(|p| p.index).collect();
         stale
             .into_iter()
             .map(|i| {
@@ -231,17 +216,11 @@ impl KvServer {
     /// Snapshots the map and sessions through Raft when the persisted Raft state has reached
     /// `maxraftstate`. Returns whether it did.
     pub fn maybe_snapshot(&mut self, raft_state_size: usize) -> bool {
-        let due = self
-            .config
-            .max_raft_state
-            .is_some_and(|max| raft_state_size >= max);
+        let due = self.config.max_raft_state.is_some_and(|max| raft_state_size >= max);
         if !due || self.last_applied <= self.raft.log().last_included_index() {
             return false;
         }
-        let snapshot = KvSnapshot {
-            store: self.store.clone(),
-            sessions: self.sessions.clone(),
-        };
+        let snapshot = KvSnapshot { store: self.store.to_map(), sessions: self.sessions.clone() };
         let data = postcard::to_allocvec(&snapshot).expect("encoding to a Vec cannot fail");
         self.raft.snapshot(self.last_applied, data).is_ok()
     }
@@ -257,25 +236,12 @@ impl KvServer {
         let reply = match op.kind {
             OpKind::Get => self.read(&op.key, *seq, Some(index)),
             OpKind::Put => {
-                self.store.insert(op.key.clone(), op.value.clone());
-                ClerkReply {
-                    seq: *seq,
-                    err: Err::Ok,
-                    value: String::new(),
-                    index: Some(index),
-                }
+                self.store.put(op.key.clone(), op.value.clone());
+                ClerkReply { seq: *seq, err: Err::Ok, value: String::new(), index: Some(index) }
             }
             OpKind::Append => {
-                self.store
-                    .entry(op.key.clone())
-                    .or_default()
-                    .push_str(&op.value);
-                ClerkReply {
-                    seq: *seq,
-                    err: Err::Ok,
-                    value: String::new(),
-                    index: Some(index),
-                }
+                self.store.append(&op.key, &op.value);
+                ClerkReply { seq: *seq, err: Err::Ok, value: String::new(), index: Some(index) }
             }
         };
         self.sessions.record(*client_id, *seq, reply.clone());
@@ -284,18 +250,8 @@ impl KvServer {
 
     fn read(&self, key: &str, seq: Seq, index: Option<Index>) -> ClerkReply {
         match self.store.get(key) {
-            Some(value) => ClerkReply {
-                seq,
-                err: Err::Ok,
-                value: value.clone(),
-                index,
-            },
-            None => ClerkReply {
-                seq,
-                err: Err::ErrNoKey,
-                value: String::new(),
-                index,
-            },
+            Some(value) => ClerkReply { seq, err: Err::Ok, value: value.to_string(), index },
+            None => ClerkReply { seq, err: Err::ErrNoKey, value: String::new(), index },
         }
     }
 }

@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::digest::{fnv1a, fnv1a_start, mix};
 use crate::{ClerkReply, ClientId, Seq};
 
 /// What a server remembers of one Clerk: its last applied operation and the reply to it.
@@ -19,20 +20,40 @@ pub struct Session {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionTable {
     sessions: BTreeMap<ClientId, Session>,
+    /// A fingerprint of the table, kept up to date (not stored: derived on load).
+    #[serde(skip)]
+    digest: u64,
+}
+
+fn session_hash(client_id: ClientId, session: &Session) -> u64 {
+    let bytes = postcard::to_allocvec(session).expect("encoding to a Vec cannot fail");
+    mix(client_id, fnv1a(fnv1a_start(), &bytes))
 }
 
 impl SessionTable {
     /// The remembered reply if `seq` was already applied for `client_id`: a duplicate.
     pub fn duplicate(&self, client_id: ClientId, seq: Seq) -> Option<&ClerkReply> {
-        self.sessions
-            .get(&client_id)
-            .filter(|s| seq <= s.seq)
-            .map(|s| &s.reply)
+        self.sessions.get(&client_id).filter(|s| seq <= s.seq).map(|s| &s.reply)
     }
 
     /// Records that `seq` was applied for `client_id` with `reply`.
     pub fn record(&mut self, client_id: ClientId, seq: Seq, reply: ClerkReply) {
-        self.sessions.insert(client_id, Session { seq, reply });
+        let session = Session { seq, reply };
+        self.digest = self.digest.wrapping_add(session_hash(client_id, &session));
+        if let Some(old) = self.sessions.insert(client_id, session) {
+            self.digest = self.digest.wrapping_sub(session_hash(client_id, &old));
+        }
+    }
+
+    /// A fingerprint of the table, equal for equal tables.
+    pub fn digest(&self) -> u64 {
+        self.digest
+    }
+
+    /// Recomputes the fingerprint after the table was decoded.
+    pub(crate) fn rehash(&mut self) {
+        self.digest =
+            self.sessions.iter().fold(0u64, |d, (c, s)| d.wrapping_add(session_hash(*c, s)));
     }
 
     /// Sessions by Clerk.

@@ -43,10 +43,7 @@ impl Raft {
             // Granting a vote defers our own candidacy (Figure 2, followers).
             self.reset_election_timer();
         }
-        let reply = RequestVoteReply {
-            term: self.persistent.current_term,
-            vote_granted,
-        };
+        let reply = RequestVoteReply { term: self.persistent.current_term, vote_granted };
         self.send(candidate, Message::RequestVoteReply(reply));
     }
 
@@ -70,18 +67,11 @@ impl Raft {
         self.leader_id = Some(self.id);
         let next_index = self.persistent.log.last_index() + 1;
         self.progress = vec![
-            Progress {
-                next_index,
-                match_index: 0,
-                state: ProgressState::Probe
-            };
+            Progress { next_index, match_index: 0, state: ProgressState::Probe };
             self.servers
         ];
-        self.progress[self.id] = Progress {
-            next_index,
-            match_index: next_index - 1,
-            state: ProgressState::Replicate,
-        };
+        self.progress[self.id] =
+            Progress { next_index, match_index: next_index - 1, state: ProgressState::Replicate };
         if self.config.no_op_on_election {
             self.append_own_entry(None);
         }

@@ -44,9 +44,7 @@ impl Log {
 
     /// Term of the last entry, counting the snapshot.
     pub fn last_term(&self) -> Term {
-        self.entries
-            .last()
-            .map_or(self.last_included_term, |e| e.term)
+        self.entries.last().map_or(self.last_included_term, |e| e.term)
     }
 
     /// The entries still held, from `first_index()`.
@@ -141,10 +139,7 @@ mod tests {
     fn log_with_terms(terms: &[Term]) -> Log {
         let mut log = Log::default();
         for &term in terms {
-            log.push(Entry {
-                term,
-                command: Some(vec![term as u8]),
-            });
+            log.push(Entry { term, command: Some(vec![term as u8]) });
         }
         log
     }
@@ -152,10 +147,7 @@ mod tests {
     #[test]
     fn indices_and_terms_follow_the_snapshot_offset() {
         let mut log = log_with_terms(&[1, 1, 2, 3, 3]);
-        assert_eq!(
-            (log.first_index(), log.last_index(), log.last_term()),
-            (1, 5, 3)
-        );
+        assert_eq!((log.first_index(), log.last_index(), log.last_term()), (1, 5, 3));
         assert_eq!(log.term_at(0), Some(0));
         assert_eq!(log.term_at(6), None);
         log.compact(3, 2);

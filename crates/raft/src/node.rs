@@ -251,9 +251,7 @@ impl Raft {
     pub fn propose(&mut self, now: Time, command: Vec<u8>) -> Result<(Index, Term), NotLeader> {
         self.now = self.now.max(now);
         if self.role != Role::Leader {
-            return Err(NotLeader {
-                leader_hint: self.leader_id,
-            });
+            return Err(NotLeader { leader_hint: self.leader_id });
         }
         let index = self.append_own_entry(Some(command));
         self.send_new_entries();
@@ -269,10 +267,7 @@ impl Raft {
         .then(|| {
             let rewrite_from = self.persist_log_from.map(|i| i.max(log.first_index()));
             let entries = rewrite_from.map_or_else(Vec::new, |from| {
-                log.entries_from(from, usize::MAX)
-                    .iter()
-                    .map(encode)
-                    .collect()
+                log.entries_from(from, usize::MAX).iter().map(encode).collect()
             });
             Persist {
                 hard_state: encode(&self.persistent.hard_state()),
@@ -364,11 +359,7 @@ impl Raft {
     }
 
     pub(crate) fn send(&mut self, to: NodeId, message: Message) {
-        self.outbox.push(Envelope {
-            from: self.id,
-            to,
-            message,
-        });
+        self.outbox.push(Envelope { from: self.id, to, message });
     }
 
     pub(crate) fn peers(&self) -> impl Iterator<Item = NodeId> {
@@ -450,9 +441,7 @@ impl Raft {
         self.commit_index = index;
         let log = &self.persistent.log;
         for i in (self.last_applied + 1).max(log.first_index())..=index {
-            let entry = log
-                .entry(i)
-                .expect("committed entries after the snapshot are held");
+            let entry = log.entry(i).expect("committed entries after the snapshot are held");
             self.to_apply.push(ApplyMsg::Command {
                 index: i,
                 term: entry.term,

@@ -72,11 +72,7 @@ impl PersistentState {
                 "current term is behind the log or out of range",
             ));
         }
-        Ok(PersistentState {
-            current_term: hard.current_term,
-            voted_for: hard.voted_for,
-            log,
-        })
+        Ok(PersistentState { current_term: hard.current_term, voted_for: hard.voted_for, log })
     }
 }
 
@@ -134,19 +130,9 @@ mod tests {
 
     fn sample() -> PersistentState {
         let mut log = Log::default();
-        log.push(Entry {
-            term: 1,
-            command: Some(b"x".to_vec()),
-        });
-        log.push(Entry {
-            term: 2,
-            command: None,
-        });
-        PersistentState {
-            current_term: 2,
-            voted_for: Some(1),
-            log,
-        }
+        log.push(Entry { term: 1, command: Some(b"x".to_vec()) });
+        log.push(Entry { term: 2, command: None });
+        PersistentState { current_term: 2, voted_for: Some(1), log }
     }
 
     #[test]
@@ -185,20 +171,14 @@ mod tests {
         let mut state = sample();
         state.log.compact(1, 1);
         let decoded = PersistentState::decode(&state.encode()).unwrap();
-        assert_eq!(
-            (decoded.log.first_index(), decoded.log.last_index()),
-            (2, 2)
-        );
+        assert_eq!((decoded.log.first_index(), decoded.log.last_index()), (2, 2));
         assert_eq!(decoded, state);
     }
 
     #[test]
     fn decreasing_terms_are_rejected() {
         let mut state = sample();
-        state.log.push(Entry {
-            term: 1,
-            command: None,
-        });
+        state.log.push(Entry { term: 1, command: None });
         assert!(matches!(
             PersistentState::decode(&state.encode()),
             Err(DecodeError::Inconsistent(_))

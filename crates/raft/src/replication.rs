@@ -43,9 +43,7 @@ impl Raft {
                 prev_log_term: log
                     .term_at(prev_log_index)
                     .expect("next_index is past the snapshot"),
-                entries: log
-                    .entries_from(next_index, self.config.max_entries_per_append)
-                    .to_vec(),
+                entries: log.entries_from(next_index, self.config.max_entries_per_append).to_vec(),
                 leader_commit: self.commit_index,
             };
             let sent = args.entries.len() as u64;
@@ -82,9 +80,7 @@ impl Raft {
             return;
         }
         // Entries the snapshot already covers are committed, hence equal to the leader's.
-        let skip = log
-            .last_included_index()
-            .saturating_sub(args.prev_log_index);
+        let skip = log.last_included_index().saturating_sub(args.prev_log_index);
         let prev_log_index = args.prev_log_index + skip;
         if skip == 0 {
             let prev_term = log.term_at(prev_log_index).expect("prev_log_index is held");
@@ -143,9 +139,7 @@ impl Raft {
         }
         // Fast backup: skip the follower's whole conflicting term, or jump to its log's end.
         let next_index = match reply.conflict_term {
-            Some(t) => log
-                .last_index_of_term(t)
-                .map_or(reply.conflict_index, |i| i + 1),
+            Some(t) => log.last_index_of_term(t).map_or(reply.conflict_index, |i| i + 1),
             None => reply.conflict_index,
         };
         let progress = &mut self.progress[peer];

@@ -24,19 +24,11 @@ pub enum SnapshotError {
 impl fmt::Display for SnapshotError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SnapshotError::Stale {
-                last_included_index,
-            } => {
-                write!(
-                    f,
-                    "the log is already compacted to index {last_included_index}"
-                )
+            SnapshotError::Stale { last_included_index } => {
+                write!(f, "the log is already compacted to index {last_included_index}")
             }
             SnapshotError::NotApplied { last_applied } => {
-                write!(
-                    f,
-                    "only entries up to index {last_applied} have been applied"
-                )
+                write!(f, "only entries up to index {last_applied} have been applied")
             }
         }
     }
@@ -50,18 +42,12 @@ impl Raft {
     pub fn snapshot(&mut self, index: Index, data: Vec<u8>) -> Result<(), SnapshotError> {
         let log = &self.persistent.log;
         if index <= log.last_included_index() {
-            return Err(SnapshotError::Stale {
-                last_included_index: log.last_included_index(),
-            });
+            return Err(SnapshotError::Stale { last_included_index: log.last_included_index() });
         }
         if index > self.last_applied {
-            return Err(SnapshotError::NotApplied {
-                last_applied: self.last_applied,
-            });
+            return Err(SnapshotError::NotApplied { last_applied: self.last_applied });
         }
-        let term = log
-            .term_at(index)
-            .expect("applied entries after the snapshot are held");
+        let term = log.term_at(index).expect("applied entries after the snapshot are held");
         self.persistent.log.compact(index, term);
         self.snapshot = data;
         self.persist_dirty = true;
@@ -92,10 +78,7 @@ impl Raft {
                 self.install_snapshot(args.last_included_index, args.last_included_term, args.data);
             }
         }
-        let reply = InstallSnapshotReply {
-            term,
-            last_included_index: args.last_included_index,
-        };
+        let reply = InstallSnapshotReply { term, last_included_index: args.last_included_index };
         self.send(leader, Message::InstallSnapshotReply(reply));
     }
 

@@ -73,11 +73,7 @@ impl Raft {
             snapshot_bytes: self.snapshot.len(),
             log: (log.first_index()..)
                 .zip(log.entries())
-                .map(|(index, e)| EntryView {
-                    index,
-                    term: e.term,
-                    command: e.command.clone(),
-                })
+                .map(|(index, e)| EntryView { index, term: e.term, command: e.command.clone() })
                 .collect(),
             progress: self.progress.clone(),
             election_reset_at: self.election_reset_at,

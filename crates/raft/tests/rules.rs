@@ -14,14 +14,9 @@ struct Cluster {
 
 impl Cluster {
     fn new(n: usize, no_op: bool) -> Cluster {
-        let config = Config {
-            no_op_on_election: no_op,
-            ..Config::default()
-        };
+        let config = Config { no_op_on_election: no_op, ..Config::default() };
         Cluster {
-            nodes: (0..n)
-                .map(|i| Some(Raft::new(i, n, config.clone(), i as u64, 0)))
-                .collect(),
+            nodes: (0..n).map(|i| Some(Raft::new(i, n, config.clone(), i as u64, 0))).collect(),
             stored: vec![Vec::new(); n],
             now: 0,
             config,
@@ -75,9 +70,7 @@ impl Cluster {
     /// Proposes `command` on server `i`, which must lead.
     fn propose(&mut self, i: NodeId, command: Vec<u8>) -> (u64, u64) {
         let now = self.now;
-        self.node_mut(i)
-            .propose(now, command)
-            .expect("server leads")
+        self.node_mut(i).propose(now, command).expect("server leads")
     }
 
     fn crash(&mut self, i: NodeId) {
@@ -87,16 +80,8 @@ impl Cluster {
 
     fn restart(&mut self, i: NodeId) {
         let n = self.nodes.len();
-        let raft = Raft::restore(
-            i,
-            n,
-            self.config.clone(),
-            99,
-            self.now,
-            &self.stored[i],
-            &[],
-        )
-        .expect("stored state decodes");
+        let raft = Raft::restore(i, n, self.config.clone(), 99, self.now, &self.stored[i], &[])
+            .expect("stored state decodes");
         self.nodes[i] = Some(raft);
     }
 }
@@ -121,11 +106,7 @@ fn figure_8_a_leader_does_not_commit_an_old_term_entry_by_counting_replicas() {
     c.elect(0, &[0, 1, 2]);
     c.exchange(&[0, 1, 2]);
     assert_eq!(c.node(2).log().term_at(1), Some(1), "S2 holds S0's entry");
-    assert_eq!(
-        c.node(0).commit_index(),
-        0,
-        "an entry of an earlier term must not commit by count"
-    );
+    assert_eq!(c.node(0).commit_index(), 0, "an entry of an earlier term must not commit by count");
     // (d) S0 crashes; S4 restarts and can still win with S1, S2, S3 (its last term 2 is
     // newer) and overwrite index 1 everywhere: exactly why (c) must not commit.
     c.crash(0);
@@ -133,10 +114,7 @@ fn figure_8_a_leader_does_not_commit_an_old_term_entry_by_counting_replicas() {
     c.elect(4, &[1, 2, 3, 4]);
     c.propose(4, b"c".to_vec());
     c.exchange(&[1, 2, 3, 4]);
-    assert_eq!(
-        c.node(2).log().entry(1).unwrap().command.as_deref(),
-        Some(&b"b"[..])
-    );
+    assert_eq!(c.node(2).log().entry(1).unwrap().command.as_deref(), Some(&b"b"[..]));
     assert_eq!(c.node(4).commit_index(), 2);
 }
 
@@ -204,14 +182,7 @@ fn a_follower_commits_no_further_than_the_entries_it_checked() {
         leader_commit: 4,
     };
     let now = c.now;
-    c.node_mut(1).step(
-        now,
-        Envelope {
-            from: 2,
-            to: 1,
-            message: Message::AppendEntries(args),
-        },
-    );
+    c.node_mut(1).step(now, Envelope { from: 2, to: 1, message: Message::AppendEntries(args) });
     assert_eq!(c.node(1).log().last_index(), 3);
     assert_eq!(c.node(1).commit_index(), 1);
 }
@@ -258,12 +229,8 @@ fn a_lagging_follower_gets_the_snapshot_and_the_service_restores_it() {
         let mut mail = Vec::new();
         for node in c.nodes.iter_mut().flatten() {
             let ready = node.take_ready();
-            snapshots.extend(
-                ready
-                    .apply
-                    .into_iter()
-                    .filter(|a| matches!(a, ApplyMsg::Snapshot { .. })),
-            );
+            snapshots
+                .extend(ready.apply.into_iter().filter(|a| matches!(a, ApplyMsg::Snapshot { .. })));
             mail.extend(ready.messages);
         }
         if mail.is_empty() {
@@ -301,8 +268,5 @@ fn corrupt_persisted_state_is_an_error_not_a_panic() {
     let mut state = c.node(0).persistent_state().clone();
     state.voted_for = Some(7);
     let err = Raft::restore(0, 3, Config::default(), 1, 0, &state.encode(), &[]).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "persisted Raft state votes for unknown server 7"
-    );
+    assert_eq!(err.to_string(), "persisted Raft state votes for unknown server 7");
 }

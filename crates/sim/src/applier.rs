@@ -25,10 +25,7 @@ struct SnapshotData {
 impl Applier {
     /// An applier that snapshots every `snapshot_interval` indices, or never.
     pub fn new(snapshot_interval: Option<u64>) -> Applier {
-        Applier {
-            log: Vec::new(),
-            snapshot_interval,
-        }
+        Applier { log: Vec::new(), snapshot_interval }
     }
 
     /// Highest index applied.
@@ -56,14 +53,9 @@ impl Applier {
                 self.log.push(command.clone());
                 match self.snapshot_interval {
                     Some(every) if (index + 1) % every == 0 => {
-                        let data = SnapshotData {
-                            last_included_index: *index,
-                            log: self.log.clone(),
-                        };
-                        Ok(Some((
-                            *index,
-                            postcard::to_allocvec(&data).expect("Vec encoding"),
-                        )))
+                        let data =
+                            SnapshotData { last_included_index: *index, log: self.log.clone() };
+                        Ok(Some((*index, postcard::to_allocvec(&data).expect("Vec encoding"))))
                     }
                     _ => Ok(None),
                 }
@@ -89,11 +81,7 @@ mod tests {
     use super::*;
 
     fn command(index: Index) -> ApplyMsg {
-        ApplyMsg::Command {
-            index,
-            term: 1,
-            command: Some(vec![index as u8]),
-        }
+        ApplyMsg::Command { index, term: 1, command: Some(vec![index as u8]) }
     }
 
     #[test]
@@ -106,12 +94,7 @@ mod tests {
         let (index, data) = snap.expect("a snapshot at index 9");
         assert_eq!(index, 9);
         let mut b = Applier::new(Some(10));
-        b.apply(&ApplyMsg::Snapshot {
-            index: 9,
-            term: 1,
-            data,
-        })
-        .unwrap();
+        b.apply(&ApplyMsg::Snapshot { index: 9, term: 1, data }).unwrap();
         assert_eq!(b.last_applied(), 9);
         assert_eq!(b.applied_at(9), Some(&Some(vec![9])));
     }
@@ -120,11 +103,7 @@ mod tests {
     fn out_of_order_and_corrupt_snapshots_are_errors() {
         let mut a = Applier::new(None);
         assert!(a.apply(&command(2)).is_err());
-        let bad = ApplyMsg::Snapshot {
-            index: 3,
-            term: 1,
-            data: vec![0xff, 0xff, 0xff],
-        };
+        let bad = ApplyMsg::Snapshot { index: 3, term: 1, data: vec![0xff, 0xff, 0xff] };
         assert!(a.apply(&bad).is_err());
     }
 }

@@ -24,10 +24,7 @@ impl fmt::Display for Broken {
 }
 
 fn broken(invariant: &str, detail: String) -> Result<(), Broken> {
-    Err(Broken {
-        invariant: invariant.to_string(),
-        detail,
-    })
+    Err(Broken { invariant: invariant.to_string(), detail })
 }
 
 fn fingerprint(command: &Option<Vec<u8>>) -> u64 {
@@ -147,9 +144,7 @@ impl Invariants {
         to: Index,
     ) -> Result<(), Broken> {
         for index in (from.max(log.last_included_index()) + 1)..=to {
-            let entry = log
-                .entry(index)
-                .expect("committed entries after the snapshot are held");
+            let entry = log.entry(index).expect("committed entries after the snapshot are held");
             let seen = (entry.term, fingerprint(&entry.command));
             let known = self.committed.len() as Index;
             if index <= known {
@@ -168,10 +163,7 @@ impl Invariants {
             } else {
                 return broken(
                     "committed entries never change",
-                    format!(
-                        "server {server} committed index {index} before index {}",
-                        known + 1
-                    ),
+                    format!("server {server} committed index {index} before index {}", known + 1),
                 );
             }
         }
@@ -221,10 +213,7 @@ mod tests {
     fn log(entries: &[(Term, u8)]) -> Log {
         let mut log = Log::default();
         for &(term, c) in entries {
-            log.push(Entry {
-                term,
-                command: Some(vec![c]),
-            });
+            log.push(Entry { term, command: Some(vec![c]) });
         }
         log
     }
@@ -235,9 +224,7 @@ mod tests {
         inv.leader_elected(0, 3, &Log::default()).unwrap();
         inv.leader_elected(0, 3, &Log::default()).unwrap();
         assert_eq!(
-            inv.leader_elected(1, 3, &Log::default())
-                .unwrap_err()
-                .invariant,
+            inv.leader_elected(1, 3, &Log::default()).unwrap_err().invariant,
             "election safety"
         );
     }
@@ -247,9 +234,7 @@ mod tests {
         let mut inv = Invariants::default();
         inv.log_written(0, &log(&[(1, 1), (1, 2)]), 1, 0).unwrap();
         inv.log_written(1, &log(&[(1, 1), (1, 2)]), 1, 0).unwrap();
-        let err = inv
-            .log_written(2, &log(&[(1, 1), (1, 9)]), 2, 0)
-            .unwrap_err();
+        let err = inv.log_written(2, &log(&[(1, 1), (1, 9)]), 2, 0).unwrap_err();
         assert_eq!(err.invariant, "log matching");
     }
 
@@ -261,9 +246,7 @@ mod tests {
         assert_eq!(err.invariant, "committed entries never change");
         let err = inv.leader_elected(2, 3, &log(&[(1, 1)])).unwrap_err();
         assert_eq!(err.invariant, "leader completeness");
-        let err = inv
-            .log_written(0, &log(&[(1, 1), (3, 3)]), 2, 2)
-            .unwrap_err();
+        let err = inv.log_written(0, &log(&[(1, 1), (3, 3)]), 2, 2).unwrap_err();
         assert_eq!(err.invariant, "committed entries never change");
     }
 

@@ -47,11 +47,7 @@ impl NetworkConfig {
 
     /// Switches labrpc's unreliable mode on or off, keeping the base delay and reordering.
     pub fn set_unreliable(&mut self, unreliable: bool) {
-        let mode = if unreliable {
-            Self::unreliable()
-        } else {
-            Self::reliable()
-        };
+        let mode = if unreliable { Self::unreliable() } else { Self::reliable() };
         self.request_jitter = mode.request_jitter;
         self.request_drop = mode.request_drop;
         self.reply_drop = mode.reply_drop;
@@ -114,10 +110,7 @@ pub struct Topology {
 impl Topology {
     /// Everyone connected.
     pub fn connected(servers: usize) -> Topology {
-        Topology {
-            group: vec![0; servers],
-            next_group: 1,
-        }
+        Topology { group: vec![0; servers], next_group: 1 }
     }
 
     /// Whether `a` and `b` can exchange messages.
@@ -143,11 +136,7 @@ impl Topology {
             self.disconnect(s);
         }
         for (g, members) in groups.iter().enumerate() {
-            let id = if g == 0 {
-                0
-            } else {
-                self.next_group + g as u32
-            };
+            let id = if g == 0 { 0 } else { self.next_group + g as u32 };
             for &s in members {
                 self.group[s] = id;
             }
@@ -205,9 +194,7 @@ mod tests {
         use rand::SeedableRng;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
         let net = NetworkConfig::unreliable();
-        let lost = (0..10_000)
-            .filter(|_| net.plan(&mut rng, false).lost)
-            .count();
+        let lost = (0..10_000).filter(|_| net.plan(&mut rng, false).lost).count();
         assert!((800..1200).contains(&lost), "{lost} of 10000 requests lost");
         let reliable = NetworkConfig::reliable();
         assert!((0..1000).all(|_| !reliable.plan(&mut rng, true).lost));

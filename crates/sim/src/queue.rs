@@ -48,11 +48,7 @@ impl EventQueue {
     /// Schedules `event` at `at`.
     pub fn push(&mut self, at: Time, event: Event) {
         self.seq += 1;
-        self.heap.push(Scheduled {
-            at,
-            seq: self.seq,
-            event,
-        });
+        self.heap.push(Scheduled { at, seq: self.seq, event });
     }
 
     /// The time of the earliest event.

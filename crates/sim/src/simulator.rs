@@ -140,11 +140,7 @@ struct Observed {
 
 impl Observed {
     fn fresh(term: Term, commit_index: Index) -> Observed {
-        Observed {
-            role: Role::Follower,
-            term,
-            commit_index,
-        }
+        Observed { role: Role::Follower, term, commit_index }
     }
 }
 
@@ -186,13 +182,7 @@ impl Simulator {
         let n = config.servers;
         let servers = (0..config.servers)
             .map(|id| Server {
-                raft: Some(Raft::new(
-                    id,
-                    config.servers,
-                    config.raft.clone(),
-                    rng.random(),
-                    0,
-                )),
+                raft: Some(Raft::new(id, config.servers, config.raft.clone(), rng.random(), 0)),
                 incarnation: 0,
                 persister: Persister::default(),
                 applier: Applier::new(config.snapshot_interval),
@@ -259,15 +249,10 @@ impl Simulator {
     /// Hands `command` to server `s` as a client would (the lab's `Start`).
     pub fn propose(&mut self, s: NodeId, command: Vec<u8>) -> Result<(Index, Term), ProposeError> {
         let now = self.now;
-        let raft = self.servers[s]
-            .raft
-            .as_mut()
-            .ok_or(ProposeError::ServerDown)?;
+        let raft = self.servers[s].raft.as_mut().ok_or(ProposeError::ServerDown)?;
         let result = raft
             .propose(now, command)
-            .map_err(|e| ProposeError::NotLeader {
-                leader_hint: e.leader_hint,
-            });
+            .map_err(|e| ProposeError::NotLeader { leader_hint: e.leader_hint });
         let checked = self.after_input(s);
         // A broken invariant is kept and reported by the next step or run.
         let _ = self.check(checked);
@@ -382,10 +367,7 @@ impl Simulator {
         m.held = false;
         m.deliver_at = now;
         self.queue.push(now, Event::Deliver(id));
-        self.record(TraceEvent::Released {
-            id,
-            deliver_at: now,
-        });
+        self.record(TraceEvent::Released { id, deliver_at: now });
         Ok(())
     }
 
@@ -393,33 +375,19 @@ impl Simulator {
     pub fn drop_message(&mut self, id: MessageId) -> Result<(), UnknownMessage> {
         self.in_flight.remove(&id).ok_or(UnknownMessage(id))?;
         self.stats.dropped += 1;
-        self.record(TraceEvent::Dropped {
-            id,
-            reason: DropReason::ByUser,
-        });
+        self.record(TraceEvent::Dropped { id, reason: DropReason::ByUser });
         Ok(())
     }
 
     /// Sends a copy of message `id`, with a delay of its own.
     pub fn duplicate(&mut self, id: MessageId) -> Result<MessageId, UnknownMessage> {
         let original = self.in_flight.get(&id).ok_or(UnknownMessage(id))?.clone();
-        let plan = self
-            .config
-            .network
-            .plan(&mut self.rng, original.kind.is_reply());
+        let plan = self.config.network.plan(&mut self.rng, original.kind.is_reply());
         let copy = self.next_message;
         self.next_message += 1;
         let deliver_at = self.now + plan.base + plan.extra;
-        self.in_flight.insert(
-            copy,
-            InFlight {
-                id: copy,
-                deliver_at,
-                held: false,
-                lost: false,
-                ..original
-            },
-        );
+        self.in_flight
+            .insert(copy, InFlight { id: copy, deliver_at, held: false, lost: false, ..original });
         self.queue.push(deliver_at, Event::Deliver(copy));
         self.record(TraceEvent::Duplicated { id, copy });
         Ok(copy)
@@ -501,10 +469,7 @@ impl Simulator {
 
     fn record(&mut self, event: TraceEvent) {
         if self.config.trace {
-            self.trace.push(TraceRecord {
-                at: self.now,
-                event,
-            });
+            self.trace.push(TraceRecord { at: self.now, event });
         }
     }
 
@@ -543,11 +508,7 @@ impl Simulator {
         self.stats.delivered += 1;
         self.record(TraceEvent::Delivered { id });
         let now = self.now;
-        self.servers[to]
-            .raft
-            .as_mut()
-            .expect("receiver is up")
-            .step(now, m.envelope);
+        self.servers[to].raft.as_mut().expect("receiver is up").step(now, m.envelope);
         self.after_input(to)
     }
 
@@ -579,8 +540,7 @@ impl Simulator {
                 server.persister.save(persist);
             }
             if let Some(from) = ready.log_written_from {
-                self.invariants
-                    .log_written(s, raft.log(), from, server.observed.commit_index)?;
+                self.invariants.log_written(s, raft.log(), from, server.observed.commit_index)?;
             }
             self.observe(s)?;
             for envelope in ready.messages {
@@ -604,30 +564,18 @@ impl Simulator {
         let raft = server.raft.as_ref().expect("server is up");
         let before = server.observed;
         let (role, term, commit_index) = (raft.role(), raft.term(), raft.commit_index());
-        server.observed = Observed {
-            role,
-            term,
-            commit_index,
-        };
+        server.observed = Observed { role, term, commit_index };
         if role == Role::Leader && (before.role != Role::Leader || before.term != term) {
             self.invariants.leader_elected(s, term, raft.log())?;
         }
         if commit_index > before.commit_index {
-            self.invariants
-                .committed(s, raft.log(), before.commit_index, commit_index)?;
+            self.invariants.committed(s, raft.log(), before.commit_index, commit_index)?;
         }
         if (role, term) != (before.role, before.term) {
-            self.record(TraceEvent::RoleChanged {
-                server: s,
-                role,
-                term,
-            });
+            self.record(TraceEvent::RoleChanged { server: s, role, term });
         }
         if commit_index > before.commit_index {
-            self.record(TraceEvent::Committed {
-                server: s,
-                index: commit_index,
-            });
+            self.record(TraceEvent::Committed { server: s, index: commit_index });
         }
         Ok(())
     }
@@ -637,10 +585,9 @@ impl Simulator {
             ApplyMsg::Command { index, command, .. } => {
                 self.invariants.applied(s, *index, command)?
             }
-            ApplyMsg::Snapshot { index, .. } => self.record(TraceEvent::SnapshotInstalled {
-                server: s,
-                index: *index,
-            }),
+            ApplyMsg::Snapshot { index, .. } => {
+                self.record(TraceEvent::SnapshotInstalled { server: s, index: *index })
+            }
         }
         let server = &mut self.servers[s];
         let wanted = server.applier.apply(msg).map_err(|detail| Broken {
@@ -654,11 +601,7 @@ impl Simulator {
                 invariant: "service contract".into(),
                 detail: format!("server {s}: snapshot at {index} refused: {e}"),
             })?;
-            self.record(TraceEvent::SnapshotTaken {
-                server: s,
-                index,
-                bytes,
-            });
+            self.record(TraceEvent::SnapshotTaken { server: s, index, bytes });
         }
         Ok(())
     }
@@ -693,14 +636,7 @@ impl Simulator {
             },
         );
         self.queue.push(deliver_at, Event::Deliver(id));
-        self.record(TraceEvent::Sent {
-            id,
-            from: s,
-            to,
-            kind,
-            bytes,
-            deliver_at,
-        });
+        self.record(TraceEvent::Sent { id, from: s, to, kind, bytes, deliver_at });
     }
 
     fn schedule_timer(&mut self, s: NodeId) {

@@ -150,8 +150,6 @@ pub fn digest(trace: &[TraceRecord]) -> u64 {
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     trace.iter().fold(OFFSET, |hash, record| {
         let bytes = postcard::to_allocvec(record).expect("encoding to a Vec cannot fail");
-        bytes
-            .iter()
-            .fold(hash, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
+        bytes.iter().fold(hash, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
     })
 }

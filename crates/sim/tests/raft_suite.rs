@@ -16,10 +16,7 @@ fn seeds() -> Vec<u64> {
 }
 
 fn run(name: &str) {
-    let scenario = SCENARIOS
-        .iter()
-        .find(|s| s.name == name)
-        .expect("scenario exists");
+    let scenario = SCENARIOS.iter().find(|s| s.name == name).expect("scenario exists");
     let failures: Vec<String> = seeds()
         .into_iter()
         .filter_map(|seed| (scenario.run)(seed).err())
@@ -30,12 +27,7 @@ fn run(name: &str) {
             )
         })
         .collect();
-    assert!(
-        failures.is_empty(),
-        "{} seed(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} seed(s) failed:\n{}", failures.len(), failures.join("\n"));
 }
 
 macro_rules! scenarios {

@@ -28,20 +28,14 @@ fn the_trace_digest_is_the_same_on_every_platform() {
 #[test]
 fn persisted_bytes_always_equal_the_encoded_state() {
     let sim = eventful_run(3, true);
-    let snapshots = sim
-        .trace()
-        .iter()
-        .filter(|r| matches!(r.event, TraceEvent::SnapshotTaken { .. }))
-        .count();
+    let snapshots =
+        sim.trace().iter().filter(|r| matches!(r.event, TraceEvent::SnapshotTaken { .. })).count();
     let installs = sim
         .trace()
         .iter()
         .filter(|r| matches!(r.event, TraceEvent::SnapshotInstalled { .. }))
         .count();
-    assert!(
-        snapshots > 0 && installs > 0,
-        "snapshots {snapshots}, installs {installs}"
-    );
+    assert!(snapshots > 0 && installs > 0, "snapshots {snapshots}, installs {installs}");
 }
 
 #[test]
@@ -53,15 +47,10 @@ fn a_crashed_servers_messages_in_flight_are_lost_and_it_restarts_from_its_persis
     let term = sim.raft(leader).unwrap().term();
     sim.crash(leader);
     sim.run_for(SECOND).unwrap();
-    let lost = sim.trace().iter().any(|r| {
-        matches!(
-            r.event,
-            TraceEvent::Dropped {
-                reason: DropReason::SenderCrashed,
-                ..
-            }
-        )
-    });
+    let lost = sim
+        .trace()
+        .iter()
+        .any(|r| matches!(r.event, TraceEvent::Dropped { reason: DropReason::SenderCrashed, .. }));
     assert!(lost, "the leader's AppendEntries died with it");
     assert!(sim.raft(leader).is_none());
     sim.restart(leader);
@@ -69,11 +58,7 @@ fn a_crashed_servers_messages_in_flight_are_lost_and_it_restarts_from_its_persis
     assert!(raft.term() >= term);
     assert_eq!(raft.role(), Role::Follower);
     assert_eq!(
-        raft.log()
-            .entry(raft.log().last_index())
-            .unwrap()
-            .command
-            .as_deref(),
+        raft.log().entry(raft.log().last_index()).unwrap().command.as_deref(),
         Some(&b"x"[..])
     );
 }
@@ -100,10 +85,7 @@ fn a_minority_leader_cannot_commit_and_the_majority_moves_on() {
     sim.heal();
     sim.run_for(SECOND).unwrap();
     let log = sim.raft(old).unwrap().log();
-    assert_eq!(
-        log.entry(index2).unwrap().command.as_deref(),
-        Some(&b"kept"[..])
-    );
+    assert_eq!(log.entry(index2).unwrap().command.as_deref(), Some(&b"kept"[..]));
     assert_eq!(sim.topology().groups(), vec![vec![0, 1, 2, 3, 4]]);
 }
 
@@ -119,11 +101,8 @@ fn held_dropped_duplicated_and_hurried_messages() {
     sim.run_for(SECOND).unwrap();
     let leader = (0..3).find(|&s| sim.raft(s).unwrap().is_leader()).unwrap();
     let (index, _) = sim.propose(leader, b"x".to_vec()).unwrap();
-    let appends: Vec<_> = sim
-        .in_flight()
-        .filter(|m| m.envelope.from == leader)
-        .map(|m| m.id)
-        .collect();
+    let appends: Vec<_> =
+        sim.in_flight().filter(|m| m.envelope.from == leader).map(|m| m.id).collect();
     assert_eq!(appends.len(), 2);
     // Hold one, drop the other: nothing commits, however long we wait.
     sim.hold(appends[0]).unwrap();
@@ -136,17 +115,12 @@ fn held_dropped_duplicated_and_hurried_messages() {
     sim.deliver_now(appends[0]).unwrap();
     sim.run_for(50 * MILLISECOND).unwrap();
     assert!(sim.raft(leader).unwrap().commit_index() >= index);
-    let delivered = |id| {
-        sim.trace()
-            .iter()
-            .any(|r| r.event == TraceEvent::Delivered { id })
-    };
+    let delivered = |id| sim.trace().iter().any(|r| r.event == TraceEvent::Delivered { id });
     assert!(delivered(appends[0]) && delivered(copy));
-    assert!(sim.trace().iter().any(|r| r.event
-        == TraceEvent::Dropped {
-            id: appends[1],
-            reason: DropReason::ByUser
-        }));
+    assert!(sim
+        .trace()
+        .iter()
+        .any(|r| r.event == TraceEvent::Dropped { id: appends[1], reason: DropReason::ByUser }));
     assert_eq!(
         sim.hold(appends[1]).unwrap_err().to_string(),
         format!("message {} is not in flight", appends[1])
@@ -160,8 +134,5 @@ fn a_lone_server_elects_itself_and_commits() {
     let (index, _) = sim.propose(0, b"solo".to_vec()).unwrap();
     sim.run_for(MILLISECOND).unwrap();
     assert_eq!(sim.raft(0).unwrap().commit_index(), index);
-    assert_eq!(
-        sim.applier(0).applied_at(index),
-        Some(&Some(b"solo".to_vec()))
-    );
+    assert_eq!(sim.applier(0).applied_at(index), Some(&Some(b"solo".to_vec())));
 }

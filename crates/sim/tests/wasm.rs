@@ -15,10 +15,7 @@ use common::{eventful_run, EXPECTED_DIGEST_SEED_42};
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn run(name: &str, seeds: u64) {
-    let scenario = SCENARIOS
-        .iter()
-        .find(|s| s.name == name)
-        .expect("scenario exists");
+    let scenario = SCENARIOS.iter().find(|s| s.name == name).expect("scenario exists");
     for seed in 0..seeds {
         if let Err(failure) = (scenario.run)(seed) {
             panic!("{name}: {failure}");

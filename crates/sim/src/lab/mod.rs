@@ -52,11 +52,7 @@ impl std::error::Error for Failure {}
 
 impl From<Violation> for Failure {
     fn from(v: Violation) -> Failure {
-        Failure {
-            seed: v.seed,
-            at: v.at,
-            message: v.broken.to_string(),
-        }
+        Failure { seed: v.seed, at: v.at, message: v.broken.to_string() }
     }
 }
 
@@ -145,19 +141,12 @@ impl Tester {
 
     /// Fails the scenario now.
     pub fn fail<T>(&self, message: impl Into<String>) -> Result<T, Failure> {
-        Err(Failure {
-            seed: self.sim.config().seed,
-            at: self.sim.now(),
-            message: message.into(),
-        })
+        Err(Failure { seed: self.sim.config().seed, at: self.sim.now(), message: message.into() })
     }
 
     /// Ends the scenario: its figures.
     pub fn end(self) -> Outcome {
-        Outcome {
-            virtual_time: self.sim.now(),
-            stats: self.sim.stats().clone(),
-        }
+        Outcome { virtual_time: self.sim.now(), stats: self.sim.stats().clone() }
     }
 
     /// Lets `duration` of virtual time pass, running background tasks when they are due.
@@ -188,10 +177,7 @@ impl Tester {
         let now = self.sim.now();
         let mut tasks = std::mem::take(&mut self.tasks);
         let mut result = Ok(());
-        for task in tasks
-            .iter_mut()
-            .filter(|t| t.wake_at().is_some_and(|w| w <= now))
-        {
+        for task in tasks.iter_mut().filter(|t| t.wake_at().is_some_and(|w| w <= now)) {
             if let Err(e) = task.poll(self) {
                 result = Err(e);
                 break;
@@ -210,9 +196,7 @@ impl Tester {
     /// Runs until task `t` is done and returns it.
     pub fn join(&mut self, t: usize) -> Result<&Task, Failure> {
         while !self.tasks[t].is_done() {
-            let until = self.tasks[t]
-                .wake_at()
-                .expect("a pending task has a wake-up time");
+            let until = self.tasks[t].wake_at().expect("a pending task has a wake-up time");
             self.advance(until, Some(t))?;
         }
         Ok(&self.tasks[t])
@@ -221,12 +205,7 @@ impl Tester {
     /// `one(cmd, expectedServers, retry)`: gets `cmd` committed by at least `expected`
     /// servers within 10 s, re-proposing it (with `retry`) when a try fails; returns its index.
     pub fn one(&mut self, cmd: Vec<u8>, expected: usize, retry: bool) -> Result<Index, Failure> {
-        let t = self.spawn(Task::One(OneCall::new(
-            cmd,
-            expected,
-            retry,
-            self.sim.now(),
-        )));
+        let t = self.spawn(Task::One(OneCall::new(cmd, expected, retry, self.sim.now())));
         match self.join(t)? {
             Task::One(call) => call.index().ok_or_else(|| unreachable_failure(self)),
             _ => unreachable!("task {t} is a one() call"),
@@ -235,12 +214,7 @@ impl Tester {
 
     /// Starts a background `one()` (the lab's `go cfg.one(...)`).
     pub fn spawn_one(&mut self, cmd: Vec<u8>, expected: usize, retry: bool) -> usize {
-        self.spawn(Task::One(OneCall::new(
-            cmd,
-            expected,
-            retry,
-            self.sim.now(),
-        )))
+        self.spawn(Task::One(OneCall::new(cmd, expected, retry, self.sim.now())))
     }
 
     /// Starts a churn client (the lab's `cfn` in `internalChurn`).
@@ -324,10 +298,7 @@ impl Tester {
 
     /// The largest Raft state any server has persisted (`LogSize`).
     pub fn log_size(&self) -> usize {
-        (0..self.servers)
-            .map(|s| self.sim.persister(s).raft_state_size())
-            .max()
-            .unwrap_or(0)
+        (0..self.servers).map(|s| self.sim.persister(s).raft_state_size()).max().unwrap_or(0)
     }
 
     /// `checkOneLeader`: within ten tries of 450–550 ms, exactly one leader in the latest term
@@ -345,10 +316,8 @@ impl Tester {
                 .collect();
             leaders.sort_unstable();
             if let Some(w) = leaders.windows(2).find(|w| w[0].0 == w[1].0) {
-                return self.fail(format!(
-                    "term {} has two leaders: {} and {}",
-                    w[0].0, w[0].1, w[1].1
-                ));
+                return self
+                    .fail(format!("term {} has two leaders: {} and {}", w[0].0, w[0].1, w[1].1));
             }
             if let Some(&(_, leader)) = leaders.last() {
                 return Ok(leader);

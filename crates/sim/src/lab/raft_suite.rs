@@ -23,130 +23,38 @@ pub struct Scenario {
 
 /// Every scenario, in the lab's order.
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario {
-        name: "InitialElection2A",
-        run: initial_election,
-    },
-    Scenario {
-        name: "ReElection2A",
-        run: re_election,
-    },
-    Scenario {
-        name: "ManyElections2A",
-        run: many_elections,
-    },
-    Scenario {
-        name: "BasicAgree2B",
-        run: basic_agree,
-    },
-    Scenario {
-        name: "RPCBytes2B",
-        run: rpc_bytes,
-    },
-    Scenario {
-        name: "FollowerFailure2B",
-        run: follower_failure,
-    },
-    Scenario {
-        name: "LeaderFailure2B",
-        run: leader_failure,
-    },
-    Scenario {
-        name: "FailAgree2B",
-        run: fail_agree,
-    },
-    Scenario {
-        name: "FailNoAgree2B",
-        run: fail_no_agree,
-    },
-    Scenario {
-        name: "ConcurrentStarts2B",
-        run: concurrent_starts,
-    },
-    Scenario {
-        name: "Rejoin2B",
-        run: rejoin,
-    },
-    Scenario {
-        name: "Backup2B",
-        run: backup,
-    },
-    Scenario {
-        name: "Count2B",
-        run: count,
-    },
-    Scenario {
-        name: "Persist12C",
-        run: persist1,
-    },
-    Scenario {
-        name: "Persist22C",
-        run: persist2,
-    },
-    Scenario {
-        name: "Persist32C",
-        run: persist3,
-    },
-    Scenario {
-        name: "Figure82C",
-        run: figure8,
-    },
-    Scenario {
-        name: "UnreliableAgree2C",
-        run: unreliable_agree,
-    },
-    Scenario {
-        name: "Figure8Unreliable2C",
-        run: figure8_unreliable,
-    },
-    Scenario {
-        name: "ReliableChurn2C",
-        run: reliable_churn,
-    },
-    Scenario {
-        name: "UnreliableChurn2C",
-        run: unreliable_churn,
-    },
-    Scenario {
-        name: "SnapshotBasic2D",
-        run: snapshot_basic,
-    },
-    Scenario {
-        name: "SnapshotInstall2D",
-        run: snapshot_install,
-    },
-    Scenario {
-        name: "SnapshotInstallUnreliable2D",
-        run: snapshot_install_unreliable,
-    },
-    Scenario {
-        name: "SnapshotInstallCrash2D",
-        run: snapshot_install_crash,
-    },
-    Scenario {
-        name: "SnapshotInstallUnCrash2D",
-        run: snapshot_install_uncrash,
-    },
-    Scenario {
-        name: "SnapshotAllCrash2D",
-        run: snapshot_all_crash,
-    },
-    Scenario {
-        name: "SnapshotInit2D",
-        run: snapshot_init,
-    },
+    Scenario { name: "InitialElection2A", run: initial_election },
+    Scenario { name: "ReElection2A", run: re_election },
+    Scenario { name: "ManyElections2A", run: many_elections },
+    Scenario { name: "BasicAgree2B", run: basic_agree },
+    Scenario { name: "RPCBytes2B", run: rpc_bytes },
+    Scenario { name: "FollowerFailure2B", run: follower_failure },
+    Scenario { name: "LeaderFailure2B", run: leader_failure },
+    Scenario { name: "FailAgree2B", run: fail_agree },
+    Scenario { name: "FailNoAgree2B", run: fail_no_agree },
+    Scenario { name: "ConcurrentStarts2B", run: concurrent_starts },
+    Scenario { name: "Rejoin2B", run: rejoin },
+    Scenario { name: "Backup2B", run: backup },
+    Scenario { name: "Count2B", run: count },
+    Scenario { name: "Persist12C", run: persist1 },
+    Scenario { name: "Persist22C", run: persist2 },
+    Scenario { name: "Persist32C", run: persist3 },
+    Scenario { name: "Figure82C", run: figure8 },
+    Scenario { name: "UnreliableAgree2C", run: unreliable_agree },
+    Scenario { name: "Figure8Unreliable2C", run: figure8_unreliable },
+    Scenario { name: "ReliableChurn2C", run: reliable_churn },
+    Scenario { name: "UnreliableChurn2C", run: unreliable_churn },
+    Scenario { name: "SnapshotBasic2D", run: snapshot_basic },
+    Scenario { name: "SnapshotInstall2D", run: snapshot_install },
+    Scenario { name: "SnapshotInstallUnreliable2D", run: snapshot_install_unreliable },
+    Scenario { name: "SnapshotInstallCrash2D", run: snapshot_install_crash },
+    Scenario { name: "SnapshotInstallUnCrash2D", run: snapshot_install_uncrash },
+    Scenario { name: "SnapshotAllCrash2D", run: snapshot_all_crash },
+    Scenario { name: "SnapshotInit2D", run: snapshot_init },
 ];
 
 fn tester(seed: u64, servers: usize, unreliable: bool, snapshot: bool, no_op: bool) -> Tester {
-    Tester::new(
-        seed,
-        LabConfig {
-            servers,
-            unreliable,
-            snapshot,
-            no_op,
-        },
-    )
+    Tester::new(seed, LabConfig { servers, unreliable, snapshot, no_op })
 }
 
 /// 2A: a leader is elected, all agree on its term, and it stays without failures.
@@ -238,9 +146,7 @@ pub fn rpc_bytes(seed: u64) -> Result<Outcome, Failure> {
     let got = cfg.bytes_total() - bytes0;
     let expected = servers as u64 * sent;
     if got > expected + 50_000 {
-        return cfg.fail(format!(
-            "too many RPC bytes; got {got}, expected {expected}"
-        ));
+        return cfg.fail(format!("too many RPC bytes; got {got}, expected {expected}"));
     }
     Ok(cfg.end())
 }
@@ -469,9 +375,7 @@ pub fn count(seed: u64) -> Result<Outcome, Failure> {
     let _ = leader;
     let total1 = cfg.rpc_total();
     if !(1..=30).contains(&total1) {
-        return cfg.fail(format!(
-            "too many or few RPCs ({total1}) to elect initial leader"
-        ));
+        return cfg.fail(format!("too many or few RPCs ({total1}) to elect initial leader"));
     }
     let iters = 10;
     let mut total2 = 0;
@@ -513,10 +417,7 @@ pub fn count(seed: u64) -> Result<Outcome, Failure> {
             continue;
         }
         if total2 - total1 > (iters + 1 + 3) * 3 {
-            return cfg.fail(format!(
-                "too many RPCs ({}) for {iters} entries",
-                total2 - total1
-            ));
+            return cfg.fail(format!("too many RPCs ({}) for {iters} entries", total2 - total1));
         }
         success = true;
         break;
@@ -527,10 +428,7 @@ pub fn count(seed: u64) -> Result<Outcome, Failure> {
     cfg.sleep(ELECTION_TIMEOUT)?;
     let total3 = cfg.rpc_total();
     if total3 - total2 > 3 * 20 {
-        return cfg.fail(format!(
-            "too many RPCs ({}) for 1 second of idleness",
-            total3 - total2
-        ));
+        return cfg.fail(format!("too many RPCs ({}) for 1 second of idleness", total3 - total2));
     }
     Ok(cfg.end())
 }
@@ -636,8 +534,7 @@ pub fn figure8(seed: u64) -> Result<Outcome, Failure> {
             }
         }
         let pause = if cfg.rng().random_range(0..1000) < 100 {
-            cfg.rng()
-                .random_range(0..ELECTION_TIMEOUT / MILLISECOND / 2)
+            cfg.rng().random_range(0..ELECTION_TIMEOUT / MILLISECOND / 2)
         } else {
             cfg.rng().random_range(0..13)
         };
@@ -704,8 +601,7 @@ pub fn figure8_unreliable(seed: u64) -> Result<Outcome, Failure> {
             }
         }
         let pause = if cfg.rng().random_range(0..1000) < 100 {
-            cfg.rng()
-                .random_range(0..ELECTION_TIMEOUT / MILLISECOND / 2)
+            cfg.rng().random_range(0..ELECTION_TIMEOUT / MILLISECOND / 2)
         } else {
             cfg.rng().random_range(0..13)
         };

@@ -102,9 +102,7 @@ impl OneCall {
                 let (nd, value) = tester.n_committed(index)?;
                 if nd > 0
                     && nd >= self.expected
-                    && value
-                        .as_ref()
-                        .is_some_and(|v| v.as_deref() == Some(&self.cmd[..]))
+                    && value.as_ref().is_some_and(|v| v.as_deref() == Some(&self.cmd[..]))
                 {
                     self.index = Some(index);
                     self.wake = None;
@@ -143,13 +141,7 @@ const CHURN_POLLS: [Time; 5] = [10, 20, 50, 100, 200];
 
 impl ChurnClient {
     pub(super) fn new(me: usize, now: Time) -> ChurnClient {
-        ChurnClient {
-            me,
-            stop: false,
-            values: Vec::new(),
-            pending: None,
-            wake: Some(now),
-        }
+        ChurnClient { me, stop: false, values: Vec::new(), pending: None, wake: Some(now) }
     }
 
     /// Values this client saw committed at the index it was given.

@@ -50,16 +50,8 @@ pub fn assert_persisted_state_matches(sim: &Simulator) {
                 assert_eq!(raft.persistent_state(), &PersistentState::default());
                 continue;
             }
-            assert_eq!(
-                stored,
-                raft.persistent_state().encode(),
-                "server {s} at {}",
-                sim.now()
-            );
-            assert_eq!(
-                PersistentState::decode(&stored).as_ref(),
-                Ok(raft.persistent_state())
-            );
+            assert_eq!(stored, raft.persistent_state().encode(), "server {s} at {}", sim.now());
+            assert_eq!(PersistentState::decode(&stored).as_ref(), Ok(raft.persistent_state()));
             assert_eq!(sim.persister(s).raft_state_size(), stored.len());
             assert_eq!(sim.persister(s).snapshot(), raft.snapshot_data());
         }

@@ -1,0 +1,101 @@
+use std::collections::BTreeMap;
+
+use crate::digest::{fnv1a, fnv1a_start, mix};
+
+/// The key/value map, with a fingerprint of its contents kept up to date as it changes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Store {
+    /// Each key's value and the FNV-1a hash of that value.
+    map: BTreeMap<String, (String, u64)>,
+    digest: u64,
+}
+
+impl Store {
+    /// A map holding `pairs`.
+    pub fn from_map(pairs: BTreeMap<String, String>) -> Store {
+        let mut store = Store::default();
+        for (key, value) in pairs {
+            store.put(key, value);
+        }
+        store
+    }
+
+    /// A copy as a plain map.
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        self.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.map.get(key).map(|(v, _)| v.as_str())
+    }
+
+    /// Keys and values in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.map.iter().map(|(k, (v, _))| (k.as_str(), v.as_str()))
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Replaces `key`'s value.
+    pub fn put(&mut self, key: String, value: String) {
+        let hash = fnv1a(fnv1a_start(), value.as_bytes());
+        self.set(key, value, hash);
+    }
+
+    /// Appends to `key`'s value (creating it if missing).
+    pub fn append(&mut self, key: &str, suffix: &str) {
+        let (mut value, hash) = match self.map.get(key) {
+            Some((v, h)) => (v.clone(), *h),
+            None => (String::new(), fnv1a_start()),
+        };
+        value.push_str(suffix);
+        let hash = fnv1a(hash, suffix.as_bytes());
+        self.set(key.to_string(), value, hash);
+    }
+
+    /// A fingerprint of the contents, equal for equal maps.
+    pub fn digest(&self) -> u64 {
+        self.digest
+    }
+
+    fn set(&mut self, key: String, value: String, hash: u64) {
+        let key_hash = fnv1a(fnv1a_start(), key.as_bytes());
+        if let Some((_, old)) = self.map.get(&key) {
+            self.digest = self.digest.wrapping_sub(mix(key_hash, *old));
+        }
+        self.digest = self.digest.wrapping_add(mix(key_hash, hash));
+        self.map.insert(key, (value, hash));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_contents_equal_digests_however_reached() {
+        let mut a = Store::default();
+        a.append("x", "ab");
+        a.append("x", "c");
+        a.put("y".into(), "1".into());
+        let mut b = Store::default();
+        b.put("y".into(), "0".into());
+        b.put("x".into(), "abc".into());
+        b.put("y".into(), "1".into());
+        assert_eq!(a.digest(), b.digest());
+        assert_eq!(a.to_map(), b.to_map());
+        assert_eq!(Store::from_map(a.to_map()).digest(), a.digest());
+        b.append("y", "2");
+        assert_ne!(a.digest(), b.digest());
+        assert_eq!(b.get("y"), Some("12"));
+    }
+}
