@@ -47,6 +47,8 @@ pub struct Invariants {
     committed: Vec<(Term, u64)>,
     /// Fingerprint of the command applied at every index, from index 1.
     applied: Vec<u64>,
+    /// Fingerprint of a KvServer's map and session table after applying each index.
+    kv_states: HashMap<Index, u64>,
 }
 
 impl Invariants {
@@ -198,6 +200,22 @@ impl Invariants {
             );
         }
         Ok(())
+    }
+
+    /// Replicas that have applied the same prefix of the log hold equal key/value maps and
+    /// session tables.
+    pub fn kv_state(&mut self, server: NodeId, applied: Index, digest: u64) -> Result<(), Broken> {
+        match self.kv_states.get(&applied) {
+            Some(&first) if first != digest => broken(
+                "replicas agree",
+                format!("server {server}'s map or session table after index {applied} differs from another server's"),
+            ),
+            Some(_) => Ok(()),
+            None => {
+                self.kv_states.insert(applied, digest);
+                Ok(())
+            }
+        }
     }
 
     /// Highest index known to be committed anywhere.

@@ -1,4 +1,4 @@
-//! A seeded, single-threaded, discrete-event simulator of a Raft cluster.
+//! A seeded, single-threaded, discrete-event simulator of a Raft cluster and its Clerks.
 //!
 //! The [`Simulator`] owns a virtual clock, a queue of events ordered by (time, sequence), one
 //! seeded RNG, the servers (a sans-IO [`raft::Raft`] each, with a persister and a service),
@@ -9,20 +9,25 @@
 //! [`lab`] ports the MIT 6.824 Raft tester and its test suite onto the simulator.
 
 mod applier;
+mod history;
 mod invariants;
 pub mod lab;
 mod network;
+mod packet;
 mod persister;
 mod queue;
 mod simulator;
 mod trace;
 
 pub use applier::{Applied, Applier};
+pub use history::{operations, porcupine_json, HistoryEntry};
 pub use invariants::{Broken, Invariants};
 pub use network::{NetworkConfig, Topology};
+pub use packet::{Endpoint, Packet, PacketKind, Payload};
 pub use persister::Persister;
 pub use queue::{Event, EventQueue};
 pub use simulator::{
-    InFlight, MessageId, ProposeError, SimConfig, Simulator, Stats, UnknownMessage, Violation,
+    InFlight, MessageId, ProposeError, ServiceConfig, SimConfig, Simulator, Stats, UnknownMessage,
+    Violation,
 };
 pub use trace::{digest, DropReason, TraceEvent, TraceRecord};

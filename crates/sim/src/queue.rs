@@ -4,6 +4,7 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+use kv::ClientId;
 use raft::{NodeId, Time};
 
 use crate::MessageId;
@@ -15,6 +16,8 @@ pub enum Event {
     Deliver(MessageId),
     /// A server's Raft timer is due.
     Timer(NodeId),
+    /// A Clerk's retry timer is due.
+    ClientTimer(ClientId),
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -1,16 +1,21 @@
 //! The executor: one thread, one virtual clock, one seeded RNG, one queue of events.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 
-use raft::{ApplyMsg, Envelope, Index, MessageKind, NodeId, Raft, Role, Term, Time};
+use kv::{
+    Clerk, ClerkConfig, ClerkReply, ClientId, Completed, KvConfig, KvServer, Op, Seq, StartError,
+};
+use raft::{ApplyMsg, Envelope, Index, NodeId, Raft, Role, Term, Time};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::applier::Applier;
+use crate::history::HistoryEntry;
 use crate::invariants::{Broken, Invariants};
 use crate::network::{NetworkConfig, Topology};
+use crate::packet::{Endpoint, Packet, PacketKind, Payload};
 use crate::persister::Persister;
 use crate::queue::{Event, EventQueue};
 use crate::trace::{DropReason, TraceEvent, TraceRecord};
@@ -18,33 +23,58 @@ use crate::trace::{DropReason, TraceEvent, TraceRecord};
 /// Identifies one message in flight, in sending order.
 pub type MessageId = u64;
 
+/// What runs above each Raft node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServiceConfig {
+    /// The lab's Raft tester: records what is applied; with an interval, snapshots every that
+    /// many indices (the lab's 2D tests: 10).
+    Tester {
+        /// Snapshot interval, if any.
+        snapshot_interval: Option<u64>,
+    },
+    /// The key/value service.
+    Kv(KvConfig),
+}
+
 /// Everything that determines a run, together with the commands given to it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SimConfig {
     /// Number of Raft servers.
     pub servers: usize,
-    /// Seed of every random choice: election timeouts, delays, losses.
+    /// Seed of every random choice: election timeouts, delays, losses, Clerks' server orders.
     pub seed: u64,
     /// Raft's timing and switches, the same for every server.
     pub raft: raft::Config,
     /// The network model.
     pub network: NetworkConfig,
-    /// The tester's service snapshots every this many indices (the lab's 2D tests: 10).
-    pub snapshot_interval: Option<u64>,
+    /// The service above Raft.
+    pub service: ServiceConfig,
+    /// The Clerks' settings.
+    pub clerk: ClerkConfig,
     /// Record a [`TraceRecord`] for everything that happens.
     pub trace: bool,
 }
 
 impl SimConfig {
-    /// `servers` servers with default Raft timing on a reliable network, tracing on.
+    /// `servers` key/value servers with default Raft timing on a reliable network, no
+    /// snapshots, tracing on.
     pub fn new(servers: usize, seed: u64) -> SimConfig {
         SimConfig {
             servers,
             seed,
             raft: raft::Config::default(),
             network: NetworkConfig::reliable(),
-            snapshot_interval: None,
+            service: ServiceConfig::Kv(KvConfig::default()),
+            clerk: ClerkConfig::default(),
             trace: true,
+        }
+    }
+
+    /// The same with the lab's Raft tester as the service.
+    pub fn tester(servers: usize, seed: u64, snapshot_interval: Option<u64>) -> SimConfig {
+        SimConfig {
+            service: ServiceConfig::Tester { snapshot_interval },
+            ..SimConfig::new(servers, seed)
         }
     }
 }
@@ -54,10 +84,10 @@ impl SimConfig {
 pub struct InFlight {
     /// Its id.
     pub id: MessageId,
-    /// Sender, receiver and content.
-    pub envelope: Envelope,
+    /// Ends and content.
+    pub packet: Packet,
     /// Its kind.
-    pub kind: MessageKind,
+    pub kind: PacketKind,
     /// Its encoded size in bytes.
     pub bytes: usize,
     /// When it was sent.
@@ -77,7 +107,7 @@ pub struct InFlight {
 pub struct Stats {
     /// Events that did something (a message delivered or dropped, a timer fired).
     pub events: u64,
-    /// Requests sent (RequestVote, AppendEntries, InstallSnapshot): the lab's RPC count.
+    /// Requests sent (Raft's and the Clerks'): the lab's RPC count.
     pub rpcs: u64,
     /// Bytes of every message sent, requests and replies.
     pub bytes: u64,
@@ -144,71 +174,154 @@ impl Observed {
     }
 }
 
+/// A live server: a bare Raft node under the lab's tester, or a KvServer.
+#[derive(Clone, Debug)]
+enum Node {
+    Tester(Raft),
+    Kv(KvServer),
+}
+
+impl Node {
+    fn raft(&self) -> &Raft {
+        match self {
+            Node::Tester(raft) => raft,
+            Node::Kv(kv) => kv.raft(),
+        }
+    }
+
+    fn raft_mut(&mut self) -> &mut Raft {
+        match self {
+            Node::Tester(raft) => raft,
+            Node::Kv(kv) => kv.raft_mut(),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Server {
-    raft: Option<Raft>,
+    node: Option<Node>,
     /// Bumped at every crash and restart; messages to or from an older incarnation are lost.
     incarnation: u32,
     persister: Persister,
+    /// The lab tester's record of what this server applied; like the Go tester's, it outlives
+    /// a crash and is reset at restart.
     applier: Applier,
     timer_at: Option<Time>,
     observed: Observed,
 }
 
-/// A simulated Raft cluster. Same configuration, same seed and same commands at the same
-/// virtual times give the same run, event for event.
+#[derive(Clone, Debug)]
+struct Client {
+    clerk: Clerk,
+    /// The servers this Clerk can reach.
+    links: Vec<bool>,
+    timer_at: Option<Time>,
+    /// Index in the history of the operation in progress.
+    open: Option<usize>,
+}
+
+/// A simulated cluster and its Clerks. Same configuration, same seed and same commands at
+/// the same virtual times give the same run, event for event.
 pub struct Simulator {
     config: SimConfig,
     now: Time,
     rng: ChaCha8Rng,
     queue: EventQueue,
     servers: Vec<Server>,
+    clients: Vec<Client>,
     topology: Topology,
     in_flight: BTreeMap<MessageId, InFlight>,
     next_message: MessageId,
     /// Per directed link, when its latest in-order message arrives.
-    link_arrival: Vec<Time>,
+    link_arrival: HashMap<(Endpoint, Endpoint), Time>,
     invariants: Invariants,
     stats: Stats,
     trace: Vec<TraceRecord>,
+    history: Vec<HistoryEntry>,
+    completions: VecDeque<Completed>,
     violation: Option<Violation>,
 }
 
 impl Simulator {
-    /// A cluster of fresh servers at time 0, all connected.
+    /// A cluster of fresh servers at time 0, all connected, and no Clerks yet.
     pub fn new(config: SimConfig) -> Simulator {
         assert!(config.servers > 0, "a cluster needs at least one server");
-        let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-        let n = config.servers;
-        let servers = (0..config.servers)
-            .map(|id| Server {
-                raft: Some(Raft::new(id, config.servers, config.raft.clone(), rng.random(), 0)),
-                incarnation: 0,
-                persister: Persister::default(),
-                applier: Applier::new(config.snapshot_interval),
-                timer_at: None,
-                observed: Observed::fresh(0, 0),
-            })
-            .collect();
+        let rng = ChaCha8Rng::seed_from_u64(config.seed);
         let mut sim = Simulator {
             topology: Topology::connected(config.servers),
+            servers: Vec::new(),
             config,
             now: 0,
             rng,
             queue: EventQueue::default(),
-            servers,
+            clients: Vec::new(),
             in_flight: BTreeMap::new(),
             next_message: 0,
-            link_arrival: vec![0; n * n],
+            link_arrival: HashMap::new(),
             invariants: Invariants::default(),
             stats: Stats::default(),
             trace: Vec::new(),
+            history: Vec::new(),
+            completions: VecDeque::new(),
             violation: None,
         };
-        for s in 0..sim.servers.len() {
+        for s in 0..sim.config.servers {
+            let raft =
+                Raft::new(s, sim.config.servers, sim.config.raft.clone(), sim.rng.random(), 0);
+            let server = Server {
+                node: Some(sim.node(raft)),
+                incarnation: 0,
+                persister: Persister::default(),
+                applier: Applier::new(sim.snapshot_interval()),
+                timer_at: None,
+                observed: Observed::fresh(0, 0),
+            };
+            sim.servers.push(server);
             sim.schedule_timer(s);
         }
         sim
+    }
+
+    /// Adds a Clerk that can reach every server; returns its id.
+    pub fn add_client(&mut self) -> ClientId {
+        let id = self.clients.len() as ClientId;
+        let clerk =
+            Clerk::new(id, self.config.servers, self.rng.random(), self.config.clerk.clone());
+        self.clients.push(Client {
+            clerk,
+            links: vec![true; self.config.servers],
+            timer_at: None,
+            open: None,
+        });
+        id
+    }
+
+    /// Lets Clerk `c` reach exactly `servers` (the lab's `ConnectClient`).
+    pub fn connect_client(&mut self, c: ClientId, servers: &[NodeId]) {
+        let links = &mut self.clients[c as usize].links;
+        links.iter_mut().enumerate().for_each(|(s, l)| *l = servers.contains(&s));
+    }
+
+    /// Asks Clerk `c` to carry out `op`; returns its sequence number.
+    pub fn client_start(&mut self, c: ClientId, op: Op) -> Result<Seq, StartError> {
+        let now = self.now;
+        let client = &mut self.clients[c as usize];
+        let seq = client.clerk.start(now, op.clone())?;
+        client.open = Some(self.history.len());
+        self.history.push(HistoryEntry {
+            client: c,
+            seq,
+            op: op.clone(),
+            call: now,
+            ret: None,
+            output: None,
+            server: None,
+            index: None,
+            attempts: 0,
+        });
+        self.record(TraceEvent::OpInvoked { client: c, seq, op });
+        self.client_after_input(c);
+        Ok(seq)
     }
 
     /// Runs the next event. `Ok(false)` when nothing is scheduled; an error once an invariant
@@ -224,6 +337,10 @@ impl Simulator {
         let result = match event {
             Event::Deliver(id) => self.deliver(id, at),
             Event::Timer(s) => self.fire_timer(s, at),
+            Event::ClientTimer(c) => {
+                self.fire_client_timer(c, at);
+                Ok(())
+            }
         };
         self.check(result)?;
         Ok(true)
@@ -234,9 +351,7 @@ impl Simulator {
         while self.queue.peek_time().is_some_and(|t| t <= until) {
             self.step()?;
         }
-        if let Some(v) = &self.violation {
-            return Err(v.clone());
-        }
+        self.check(Ok(()))?;
         self.now = self.now.max(until);
         Ok(())
     }
@@ -246,11 +361,27 @@ impl Simulator {
         self.run_until(self.now + duration)
     }
 
-    /// Hands `command` to server `s` as a client would (the lab's `Start`).
+    /// Runs until some Clerk finishes an operation (returned, with the clock at that moment)
+    /// or until `until` (`None`, with the clock at `until`).
+    pub fn run_until_completion(&mut self, until: Time) -> Result<Option<Completed>, Violation> {
+        loop {
+            if let Some(done) = self.completions.pop_front() {
+                return Ok(Some(done));
+            }
+            if !self.queue.peek_time().is_some_and(|t| t <= until) {
+                self.run_until(until)?;
+                return Ok(self.completions.pop_front());
+            }
+            self.step()?;
+        }
+    }
+
+    /// Hands `command` to server `s` as the lab's tester does (`Start`).
     pub fn propose(&mut self, s: NodeId, command: Vec<u8>) -> Result<(Index, Term), ProposeError> {
         let now = self.now;
-        let raft = self.servers[s].raft.as_mut().ok_or(ProposeError::ServerDown)?;
-        let result = raft
+        let node = self.servers[s].node.as_mut().ok_or(ProposeError::ServerDown)?;
+        let result = node
+            .raft_mut()
             .propose(now, command)
             .map_err(|e| ProposeError::NotLeader { leader_hint: e.leader_hint });
         let checked = self.after_input(s);
@@ -263,7 +394,7 @@ impl Simulator {
     /// messages still in flight will be lost.
     pub fn crash(&mut self, s: NodeId) {
         let server = &mut self.servers[s];
-        if server.raft.take().is_none() {
+        if server.node.take().is_none() {
             return;
         }
         server.incarnation += 1;
@@ -276,10 +407,11 @@ impl Simulator {
     pub fn restart(&mut self, s: NodeId) {
         self.crash(s);
         let seed = self.rng.random();
+        let interval = self.snapshot_interval();
         let server = &mut self.servers[s];
         server.incarnation += 1;
         server.persister = server.persister.clone();
-        server.applier = Applier::new(self.config.snapshot_interval);
+        server.applier = Applier::new(interval);
         let restored = Raft::restore(
             s,
             self.config.servers,
@@ -291,8 +423,11 @@ impl Simulator {
         );
         let result = match restored {
             Ok(raft) => {
-                server.observed = Observed::fresh(raft.term(), raft.commit_index());
-                server.raft = Some(raft);
+                let observed = Observed::fresh(raft.term(), raft.commit_index());
+                let node = self.node(raft);
+                let server = &mut self.servers[s];
+                server.observed = observed;
+                server.node = Some(node);
                 self.record(TraceEvent::Restarted { server: s });
                 self.after_input(s)
             }
@@ -304,7 +439,7 @@ impl Simulator {
         let _ = self.check(result);
     }
 
-    /// Cuts server `s` off from everyone (the lab's `disconnect`).
+    /// Cuts server `s` off from every other server (the lab's `disconnect`).
     pub fn disconnect(&mut self, s: NodeId) {
         self.topology.disconnect(s);
         self.record_topology();
@@ -316,13 +451,14 @@ impl Simulator {
         self.record_topology();
     }
 
-    /// Splits the cluster into `groups`; servers named in none are cut off alone.
+    /// Splits the servers into `groups`; servers named in none are cut off alone. Clerks keep
+    /// their own links (see [`Simulator::connect_client`]).
     pub fn partition(&mut self, groups: &[Vec<NodeId>]) {
         self.topology.partition(groups);
         self.record_topology();
     }
 
-    /// Reconnects everyone.
+    /// Reconnects every server.
     pub fn heal(&mut self) {
         self.topology.heal();
         self.record_topology();
@@ -373,9 +509,8 @@ impl Simulator {
 
     /// Loses message `id`.
     pub fn drop_message(&mut self, id: MessageId) -> Result<(), UnknownMessage> {
-        self.in_flight.remove(&id).ok_or(UnknownMessage(id))?;
-        self.stats.dropped += 1;
-        self.record(TraceEvent::Dropped { id, reason: DropReason::ByUser });
+        let m = self.in_flight.remove(&id).ok_or(UnknownMessage(id))?;
+        self.lost(m, DropReason::ByUser);
         Ok(())
     }
 
@@ -405,15 +540,23 @@ impl Simulator {
 
     /// Server `s`'s Raft, unless it is crashed.
     pub fn raft(&self, s: NodeId) -> Option<&Raft> {
-        self.servers[s].raft.as_ref()
+        self.servers[s].node.as_ref().map(Node::raft)
+    }
+
+    /// Server `s`'s KvServer, unless it is crashed or runs the lab's tester.
+    pub fn kv(&self, s: NodeId) -> Option<&KvServer> {
+        match self.servers[s].node.as_ref()? {
+            Node::Kv(kv) => Some(kv),
+            Node::Tester(_) => None,
+        }
     }
 
     /// Whether server `s` is up.
     pub fn is_alive(&self, s: NodeId) -> bool {
-        self.servers[s].raft.is_some()
+        self.servers[s].node.is_some()
     }
 
-    /// Server `s`'s service.
+    /// The lab tester's record of what server `s` applied.
     pub fn applier(&self, s: NodeId) -> &Applier {
         &self.servers[s].applier
     }
@@ -423,7 +566,17 @@ impl Simulator {
         &self.servers[s].persister
     }
 
-    /// Who can reach whom.
+    /// Clerk `c`.
+    pub fn clerk(&self, c: ClientId) -> &Clerk {
+        &self.clients[c as usize].clerk
+    }
+
+    /// Number of Clerks.
+    pub fn clients(&self) -> usize {
+        self.clients.len()
+    }
+
+    /// Who can reach whom among the servers.
     pub fn topology(&self) -> &Topology {
         &self.topology
     }
@@ -443,6 +596,11 @@ impl Simulator {
         &self.trace
     }
 
+    /// Every Clerk operation so far, in the order they were called.
+    pub fn history(&self) -> &[HistoryEntry] {
+        &self.history
+    }
+
     /// The failed invariant that stopped the run, if any.
     pub fn violation(&self) -> Option<&Violation> {
         self.violation.as_ref()
@@ -451,6 +609,20 @@ impl Simulator {
     /// Highest index committed anywhere.
     pub fn commit_index(&self) -> Index {
         self.invariants.commit_index()
+    }
+
+    fn snapshot_interval(&self) -> Option<u64> {
+        match &self.config.service {
+            ServiceConfig::Tester { snapshot_interval } => *snapshot_interval,
+            ServiceConfig::Kv(_) => None,
+        }
+    }
+
+    fn node(&self, raft: Raft) -> Node {
+        match &self.config.service {
+            ServiceConfig::Tester { .. } => Node::Tester(raft),
+            ServiceConfig::Kv(config) => Node::Kv(KvServer::new(raft, config.clone())),
+        }
     }
 
     fn check(&mut self, result: Result<(), Broken>) -> Result<(), Violation> {
@@ -478,6 +650,23 @@ impl Simulator {
         self.record(TraceEvent::TopologyChanged { groups });
     }
 
+    /// Whether `from` can reach `to` right now.
+    fn linked(&self, from: Endpoint, to: Endpoint) -> bool {
+        match (from, to) {
+            (Endpoint::Server(a), Endpoint::Server(b)) => self.topology.linked(a, b),
+            (Endpoint::Client(c), Endpoint::Server(s))
+            | (Endpoint::Server(s), Endpoint::Client(c)) => self.clients[c as usize].links[s],
+            (Endpoint::Client(_), Endpoint::Client(_)) => false,
+        }
+    }
+
+    fn incarnation(&self, end: Endpoint) -> u32 {
+        match end {
+            Endpoint::Server(s) => self.servers[s].incarnation,
+            Endpoint::Client(_) => 0,
+        }
+    }
+
     fn deliver(&mut self, id: MessageId, at: Time) -> Result<(), Broken> {
         match self.in_flight.get(&id) {
             // Dropped by hand, held, or re-scheduled: this event is stale.
@@ -486,30 +675,80 @@ impl Simulator {
         }
         let m = self.in_flight.remove(&id).expect("present");
         self.stats.events += 1;
-        let (from, to) = (m.envelope.from, m.envelope.to);
+        let (from, to) = (m.packet.from, m.packet.to);
+        let receiver_down = match to {
+            Endpoint::Server(s) => self.servers[s].node.is_none(),
+            Endpoint::Client(_) => false,
+        };
         let reason = if m.lost {
             Some(DropReason::Unreliable)
-        } else if self.servers[from].incarnation != m.from_incarnation {
+        } else if self.incarnation(from) != m.from_incarnation {
             Some(DropReason::SenderCrashed)
-        } else if self.servers[to].raft.is_none()
-            || self.servers[to].incarnation != m.to_incarnation
-        {
+        } else if receiver_down || self.incarnation(to) != m.to_incarnation {
             Some(DropReason::ReceiverDown)
-        } else if !self.topology.linked(from, to) {
+        } else if !self.linked(from, to) {
             Some(DropReason::Partitioned)
         } else {
             None
         };
         if let Some(reason) = reason {
-            self.stats.dropped += 1;
-            self.record(TraceEvent::Dropped { id, reason });
+            self.lost(m, reason);
             return Ok(());
         }
         self.stats.delivered += 1;
         self.record(TraceEvent::Delivered { id });
         let now = self.now;
-        self.servers[to].raft.as_mut().expect("receiver is up").step(now, m.envelope);
-        self.after_input(to)
+        match (m.packet.to, m.packet.payload) {
+            (Endpoint::Server(s), Payload::Raft(message)) => {
+                let Endpoint::Server(from) = from else { return Ok(()) };
+                let envelope = Envelope { from, to: s, message };
+                self.servers[s]
+                    .node
+                    .as_mut()
+                    .expect("receiver is up")
+                    .raft_mut()
+                    .step(now, envelope);
+                self.after_input(s)
+            }
+            (Endpoint::Server(s), Payload::Request(request)) => {
+                let Endpoint::Client(c) = from else { return Ok(()) };
+                let immediate = match self.servers[s].node.as_mut().expect("receiver is up") {
+                    Node::Kv(kv) => kv.request(now, request),
+                    Node::Tester(_) => Some(ClerkReply::wrong_leader(request.seq)),
+                };
+                if let Some(reply) = immediate {
+                    self.send(Endpoint::Server(s), Endpoint::Client(c), Payload::Reply(reply));
+                }
+                self.after_input(s)
+            }
+            (Endpoint::Client(c), Payload::Reply(reply)) => {
+                let Endpoint::Server(s) = from else { return Ok(()) };
+                let done = self.clients[c as usize].clerk.handle_reply(now, s, reply);
+                if let Some(done) = done {
+                    self.complete(c, done);
+                }
+                self.client_after_input(c);
+                Ok(())
+            }
+            // Nothing else is ever sent.
+            _ => Ok(()),
+        }
+    }
+
+    /// A message was lost: count it, trace it, and tell a Clerk whose call it was.
+    fn lost(&mut self, m: InFlight, reason: DropReason) {
+        self.stats.dropped += 1;
+        self.record(TraceEvent::Dropped { id: m.id, reason });
+        let call = match (m.packet.from, m.packet.to, &m.packet.payload) {
+            (Endpoint::Client(c), Endpoint::Server(s), Payload::Request(r)) => Some((c, s, r.seq)),
+            (Endpoint::Server(s), Endpoint::Client(c), Payload::Reply(r)) => Some((c, s, r.seq)),
+            _ => None,
+        };
+        if let Some((c, s, seq)) = call {
+            let now = self.now;
+            self.clients[c as usize].clerk.handle_failure(now, s, seq);
+            self.client_after_input(c);
+        }
     }
 
     fn fire_timer(&mut self, s: NodeId, at: Time) -> Result<(), Broken> {
@@ -518,20 +757,31 @@ impl Simulator {
             return Ok(());
         }
         server.timer_at = None;
-        let Some(raft) = server.raft.as_mut() else {
+        let Some(node) = server.node.as_mut() else {
             return Ok(());
         };
         self.stats.events += 1;
-        raft.tick(at);
+        node.raft_mut().tick(at);
         self.after_input(s)
     }
 
-    /// Carries out what server `s`'s Raft asked for, in order: persist, check, send, apply
-    /// (which may hand back a snapshot and so produce more to do).
+    fn fire_client_timer(&mut self, c: ClientId, at: Time) {
+        let client = &mut self.clients[c as usize];
+        if client.timer_at != Some(at) {
+            return;
+        }
+        client.timer_at = None;
+        self.stats.events += 1;
+        client.clerk.tick(at);
+        self.client_after_input(c);
+    }
+
+    /// Carries out what server `s` asked for, in order: persist, check, send, apply (which
+    /// may snapshot and so produce more to do), answer Clerks.
     fn after_input(&mut self, s: NodeId) -> Result<(), Broken> {
         loop {
             let server = &mut self.servers[s];
-            let raft = server.raft.as_mut().expect("server is up");
+            let raft = server.node.as_mut().expect("server is up").raft_mut();
             let ready = raft.take_ready();
             if ready.is_empty() {
                 break;
@@ -542,16 +792,22 @@ impl Simulator {
             if let Some(from) = ready.log_written_from {
                 self.invariants.log_written(s, raft.log(), from, server.observed.commit_index)?;
             }
-            self.observe(s)?;
+            let changed = self.observe(s)?;
             for envelope in ready.messages {
-                self.send(s, envelope);
+                let to = Endpoint::Server(envelope.to);
+                self.send(Endpoint::Server(s), to, Payload::Raft(envelope.message));
             }
             if !ready.apply.is_empty() {
                 for msg in &ready.apply {
                     self.apply(s, msg)?;
                 }
-                let index = self.servers[s].applier.last_applied();
-                self.record(TraceEvent::Applied { server: s, index });
+                self.after_apply(s)?;
+            }
+            if changed {
+                if let Some(Node::Kv(kv)) = self.servers[s].node.as_mut() {
+                    let replies = kv.check_leadership();
+                    self.reply(s, replies);
+                }
             }
         }
         self.schedule_timer(s);
@@ -559,9 +815,10 @@ impl Simulator {
     }
 
     /// Notices role, term and commit changes of server `s`, checks them, and traces them.
-    fn observe(&mut self, s: NodeId) -> Result<(), Broken> {
+    /// Returns whether its role or term changed.
+    fn observe(&mut self, s: NodeId) -> Result<bool, Broken> {
         let server = &mut self.servers[s];
-        let raft = server.raft.as_ref().expect("server is up");
+        let raft = server.node.as_ref().expect("server is up").raft();
         let before = server.observed;
         let (role, term, commit_index) = (raft.role(), raft.term(), raft.commit_index());
         server.observed = Observed { role, term, commit_index };
@@ -571,16 +828,21 @@ impl Simulator {
         if commit_index > before.commit_index {
             self.invariants.committed(s, raft.log(), before.commit_index, commit_index)?;
         }
-        if (role, term) != (before.role, before.term) {
+        let changed = (role, term) != (before.role, before.term);
+        if changed {
             self.record(TraceEvent::RoleChanged { server: s, role, term });
         }
         if commit_index > before.commit_index {
             self.record(TraceEvent::Committed { server: s, index: commit_index });
         }
-        Ok(())
+        Ok(changed)
     }
 
     fn apply(&mut self, s: NodeId, msg: &ApplyMsg) -> Result<(), Broken> {
+        let contract = |detail: String| Broken {
+            invariant: "service contract".into(),
+            detail: format!("server {s}: {detail}"),
+        };
         match msg {
             ApplyMsg::Command { index, command, .. } => {
                 self.invariants.applied(s, *index, command)?
@@ -590,59 +852,135 @@ impl Simulator {
             }
         }
         let server = &mut self.servers[s];
-        let wanted = server.applier.apply(msg).map_err(|detail| Broken {
-            invariant: "service contract".into(),
-            detail: format!("server {s}: {detail}"),
-        })?;
-        if let Some((index, data)) = wanted {
-            let bytes = data.len();
-            let raft = server.raft.as_mut().expect("server is up");
-            raft.snapshot(index, data).map_err(|e| Broken {
-                invariant: "service contract".into(),
-                detail: format!("server {s}: snapshot at {index} refused: {e}"),
-            })?;
-            self.record(TraceEvent::SnapshotTaken { server: s, index, bytes });
+        match server.node.as_mut().expect("server is up") {
+            Node::Tester(raft) => {
+                if let Some((index, data)) = server.applier.apply(msg).map_err(contract)? {
+                    let bytes = data.len();
+                    raft.snapshot(index, data)
+                        .map_err(|e| contract(format!("snapshot at {index} refused: {e}")))?;
+                    self.record(TraceEvent::SnapshotTaken { server: s, index, bytes });
+                }
+            }
+            Node::Kv(kv) => {
+                let replies = kv.apply(msg).map_err(|e| contract(e.to_string()))?;
+                self.reply(s, replies);
+            }
         }
         Ok(())
     }
 
-    fn send(&mut self, s: NodeId, envelope: Envelope) {
-        let kind = envelope.message.kind();
-        let bytes = postcard::experimental::serialized_size(&envelope.message).unwrap_or(0);
+    /// After a batch of applies: check the service's state against the other replicas', and
+    /// snapshot if the persisted state has grown too large.
+    fn after_apply(&mut self, s: NodeId) -> Result<(), Broken> {
+        let server = &mut self.servers[s];
+        let size = server.persister.raft_state_size();
+        let mut snapshot = None;
+        let applied = match server.node.as_mut().expect("server is up") {
+            Node::Tester(raft) => raft.last_applied(),
+            Node::Kv(kv) => {
+                self.invariants.kv_state(s, kv.last_applied(), kv.state_digest())?;
+                if kv.maybe_snapshot(size) {
+                    snapshot = Some((
+                        kv.raft().log().last_included_index(),
+                        kv.raft().snapshot_data().len(),
+                    ));
+                }
+                kv.last_applied()
+            }
+        };
+        if let Some((index, bytes)) = snapshot {
+            self.record(TraceEvent::SnapshotTaken { server: s, index, bytes });
+        }
+        self.record(TraceEvent::Applied { server: s, index: applied });
+        Ok(())
+    }
+
+    fn reply(&mut self, s: NodeId, replies: kv::Replies) {
+        for (c, reply) in replies {
+            self.send(Endpoint::Server(s), Endpoint::Client(c), Payload::Reply(reply));
+        }
+    }
+
+    /// Clerk `c` finished an operation: close its history entry and queue the completion.
+    fn complete(&mut self, c: ClientId, done: Completed) {
+        if let Some(i) = self.clients[c as usize].open.take() {
+            let entry = &mut self.history[i];
+            entry.ret = Some(done.finished);
+            entry.output = Some(done.value.clone());
+            entry.server = Some(done.server);
+            entry.index = done.index;
+            entry.attempts = done.attempts;
+        }
+        self.record(TraceEvent::OpReturned {
+            client: c,
+            seq: done.seq,
+            server: done.server,
+            index: done.index,
+            value: done.value.clone(),
+        });
+        self.completions.push_back(done);
+    }
+
+    /// Sends what Clerk `c` asked for and re-arms its timer.
+    fn client_after_input(&mut self, c: ClientId) {
+        let client = &mut self.clients[c as usize];
+        let requests = client.clerk.take_requests();
+        let retry =
+            client.clerk.in_progress().filter(|p| p.attempts > 1).map(|p| (p.seq, p.target));
+        let reason = client.clerk.view().last_error.map(|(_, e)| e);
+        if let (Some((seq, server)), Some(reason), false) = (retry, reason, requests.is_empty()) {
+            self.record(TraceEvent::ClerkRetried { client: c, seq, server, reason });
+        }
+        for (s, request) in requests {
+            self.send(Endpoint::Client(c), Endpoint::Server(s), Payload::Request(request));
+        }
+        let client = &mut self.clients[c as usize];
+        match client.clerk.next_deadline() {
+            Some(at) if client.timer_at != Some(at) => {
+                client.timer_at = Some(at);
+                self.queue.push(at, Event::ClientTimer(c));
+            }
+            Some(_) => {}
+            None => client.timer_at = None,
+        }
+    }
+
+    fn send(&mut self, from: Endpoint, to: Endpoint, payload: Payload) {
+        let kind = payload.kind();
+        let bytes = postcard::experimental::serialized_size(&payload).unwrap_or(0);
         let plan = self.config.network.plan(&mut self.rng, kind.is_reply());
         let id = self.next_message;
         self.next_message += 1;
-        let to = envelope.to;
-        let link = s * self.config.servers + to;
-        let in_order_at = (self.now + plan.base).max(self.link_arrival[link]);
-        self.link_arrival[link] = in_order_at;
+        let link = self.link_arrival.entry((from, to)).or_insert(0);
+        let in_order_at = (self.now + plan.base).max(*link);
+        *link = in_order_at;
         let deliver_at = in_order_at + plan.extra;
-        let lost = plan.lost;
         self.stats.rpcs += u64::from(!kind.is_reply());
         self.stats.bytes += bytes as u64;
+        let (from_incarnation, to_incarnation) = (self.incarnation(from), self.incarnation(to));
         self.in_flight.insert(
             id,
             InFlight {
                 id,
-                envelope,
+                packet: Packet { from, to, payload },
                 kind,
                 bytes,
                 sent_at: self.now,
                 deliver_at,
-                lost,
+                lost: plan.lost,
                 held: false,
-                from_incarnation: self.servers[s].incarnation,
-                to_incarnation: self.servers[to].incarnation,
+                from_incarnation,
+                to_incarnation,
             },
         );
         self.queue.push(deliver_at, Event::Deliver(id));
-        self.record(TraceEvent::Sent { id, from: s, to, kind, bytes, deliver_at });
+        self.record(TraceEvent::Sent { id, from, to, kind, bytes, deliver_at });
     }
 
     fn schedule_timer(&mut self, s: NodeId) {
         let server = &mut self.servers[s];
-        if let Some(raft) = &server.raft {
-            let at = raft.next_deadline().max(self.now);
+        if let Some(node) = &server.node {
+            let at = node.raft().next_deadline().max(self.now);
             if server.timer_at != Some(at) {
                 server.timer_at = Some(at);
                 self.queue.push(at, Event::Timer(s));

@@ -1,10 +1,11 @@
 //! What happened, in order, with virtual times: what a renderer draws and what a
 //! determinism test compares.
 
-use raft::{Index, MessageKind, NodeId, Role, Term, Time};
+use kv::{AttemptError, ClientId, Op, Seq};
+use raft::{Index, NodeId, Role, Term, Time};
 use serde::{Deserialize, Serialize};
 
-use crate::MessageId;
+use crate::{Endpoint, MessageId, PacketKind};
 
 /// One thing that happened at a virtual instant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,11 +39,11 @@ pub enum TraceEvent {
         /// The message.
         id: MessageId,
         /// Sender.
-        from: NodeId,
+        from: Endpoint,
         /// Receiver.
-        to: NodeId,
+        to: Endpoint,
         /// Its kind.
-        kind: MessageKind,
+        kind: PacketKind,
         /// Its encoded size.
         bytes: usize,
         /// When it is due.
@@ -95,7 +96,7 @@ pub enum TraceEvent {
         /// The new commit index.
         index: Index,
     },
-    /// A server's service applied entries up to `index`.
+    /// A server's service has applied everything up to `index`.
     Applied {
         /// The server.
         server: NodeId,
@@ -132,6 +133,39 @@ pub enum TraceEvent {
     TopologyChanged {
         /// The groups, main group first.
         groups: Vec<Vec<NodeId>>,
+    },
+    /// A Clerk was asked for an operation.
+    OpInvoked {
+        /// The Clerk.
+        client: ClientId,
+        /// Its sequence number.
+        seq: Seq,
+        /// The operation.
+        op: Op,
+    },
+    /// A Clerk's attempt failed and it tries `server` next.
+    ClerkRetried {
+        /// The Clerk.
+        client: ClientId,
+        /// The operation's sequence number.
+        seq: Seq,
+        /// The server tried now.
+        server: NodeId,
+        /// Why the last attempt failed.
+        reason: AttemptError,
+    },
+    /// A Clerk's operation returned.
+    OpReturned {
+        /// The Clerk.
+        client: ClientId,
+        /// Its sequence number.
+        seq: Seq,
+        /// The server that answered.
+        server: NodeId,
+        /// The log index it was applied at, as reported.
+        index: Option<Index>,
+        /// A Get's value.
+        value: String,
     },
     /// The network's delays or losses changed.
     NetworkChanged {

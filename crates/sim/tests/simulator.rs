@@ -2,7 +2,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use raft::{Role, MILLISECOND, SECOND};
-use sim::{digest, DropReason, NetworkConfig, SimConfig, Simulator, TraceEvent};
+use sim::{digest, DropReason, Endpoint, NetworkConfig, SimConfig, Simulator, TraceEvent};
 
 mod common;
 use common::{eventful_run, EXPECTED_DIGEST_SEED_42};
@@ -40,7 +40,7 @@ fn persisted_bytes_always_equal_the_encoded_state() {
 
 #[test]
 fn a_crashed_servers_messages_in_flight_are_lost_and_it_restarts_from_its_persister() {
-    let mut sim = Simulator::new(SimConfig::new(3, 1));
+    let mut sim = Simulator::new(SimConfig::tester(3, 1, None));
     sim.run_for(SECOND).unwrap();
     let leader = (0..3).find(|&s| sim.raft(s).unwrap().is_leader()).unwrap();
     sim.propose(leader, b"x".to_vec()).unwrap();
@@ -65,7 +65,7 @@ fn a_crashed_servers_messages_in_flight_are_lost_and_it_restarts_from_its_persis
 
 #[test]
 fn a_minority_leader_cannot_commit_and_the_majority_moves_on() {
-    let mut sim = Simulator::new(SimConfig::new(5, 2));
+    let mut sim = Simulator::new(SimConfig::tester(5, 2, None));
     sim.run_for(SECOND).unwrap();
     let old = (0..5).find(|&s| sim.raft(s).unwrap().is_leader()).unwrap();
     let minority = vec![old, (old + 1) % 5];
@@ -91,7 +91,7 @@ fn a_minority_leader_cannot_commit_and_the_majority_moves_on() {
 
 #[test]
 fn held_dropped_duplicated_and_hurried_messages() {
-    let mut config = SimConfig::new(3, 4);
+    let mut config = SimConfig::tester(3, 4, None);
     config.network = NetworkConfig {
         min_delay: 10 * MILLISECOND,
         max_delay: 10 * MILLISECOND,
@@ -101,8 +101,11 @@ fn held_dropped_duplicated_and_hurried_messages() {
     sim.run_for(SECOND).unwrap();
     let leader = (0..3).find(|&s| sim.raft(s).unwrap().is_leader()).unwrap();
     let (index, _) = sim.propose(leader, b"x".to_vec()).unwrap();
-    let appends: Vec<_> =
-        sim.in_flight().filter(|m| m.envelope.from == leader).map(|m| m.id).collect();
+    let appends: Vec<_> = sim
+        .in_flight()
+        .filter(|m| m.packet.from == Endpoint::Server(leader))
+        .map(|m| m.id)
+        .collect();
     assert_eq!(appends.len(), 2);
     // Hold one, drop the other: nothing commits, however long we wait.
     sim.hold(appends[0]).unwrap();
@@ -129,7 +132,7 @@ fn held_dropped_duplicated_and_hurried_messages() {
 
 #[test]
 fn a_lone_server_elects_itself_and_commits() {
-    let mut sim = Simulator::new(SimConfig::new(1, 5));
+    let mut sim = Simulator::new(SimConfig::tester(1, 5, None));
     sim.run_for(SECOND).unwrap();
     let (index, _) = sim.propose(0, b"solo".to_vec()).unwrap();
     sim.run_for(MILLISECOND).unwrap();

@@ -100,14 +100,12 @@ pub struct Tester {
 impl Tester {
     /// A new cluster, all connected, like `make_config`.
     pub fn new(seed: u64, lab: LabConfig) -> Tester {
-        let mut config = SimConfig::new(lab.servers, seed);
+        let mut config =
+            SimConfig::tester(lab.servers, seed, lab.snapshot.then_some(SNAPSHOT_INTERVAL));
         config.trace = false;
         config.raft.no_op_on_election = lab.no_op;
         if lab.unreliable {
             config.network = NetworkConfig::unreliable();
-        }
-        if lab.snapshot {
-            config.snapshot_interval = Some(SNAPSHOT_INTERVAL);
         }
         Tester {
             sim: Simulator::new(config),

@@ -4,13 +4,11 @@ use raft::{PersistentState, MILLISECOND, SECOND};
 use sim::{SimConfig, Simulator};
 
 /// The digest of `eventful_run(42, false)`'s trace, on every platform.
-pub const EXPECTED_DIGEST_SEED_42: u64 = 8801125446511020196;
+pub const EXPECTED_DIGEST_SEED_42: u64 = 7763923134331657229;
 
 /// A run with elections, crashes, a partition, snapshots and an unreliable spell.
 pub fn eventful_run(seed: u64, check_persistence: bool) -> Simulator {
-    let mut config = SimConfig::new(5, seed);
-    config.snapshot_interval = Some(10);
-    let mut sim = Simulator::new(config);
+    let mut sim = Simulator::new(SimConfig::tester(5, seed, Some(10)));
     let step = |sim: &mut Simulator, until: u64| {
         while sim.now() < until && sim.step().unwrap() {
             if check_persistence {
