@@ -368,7 +368,7 @@ impl Simulator {
             if let Some(done) = self.completions.pop_front() {
                 return Ok(Some(done));
             }
-            if !self.queue.peek_time().is_some_and(|t| t <= until) {
+            if self.queue.peek_time().is_none_or(|t| t > until) {
                 self.run_until(until)?;
                 return Ok(self.completions.pop_front());
             }
