@@ -464,6 +464,11 @@ impl Simulator {
         self.record_topology();
     }
 
+    /// Starts or stops recording the trace.
+    pub fn set_tracing(&mut self, on: bool) {
+        self.config.trace = on;
+    }
+
     /// Replaces the network model for messages sent from now on.
     pub fn set_network(&mut self, network: NetworkConfig) {
         self.config.network = network;

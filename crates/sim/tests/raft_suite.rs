@@ -6,33 +6,15 @@
 
 use sim::lab::raft_suite::SCENARIOS;
 
-fn seeds() -> Vec<u64> {
-    if let Ok(seed) = std::env::var("RAFT_SEED") {
-        return vec![seed.parse().expect("RAFT_SEED must be a number")];
-    }
-    let n = std::env::var("RAFT_SEEDS")
-        .map_or(100, |n| n.parse().expect("RAFT_SEEDS must be a number"));
-    (0..n).collect()
-}
+mod common;
 
-fn run(name: &str) {
-    let scenario = SCENARIOS.iter().find(|s| s.name == name).expect("scenario exists");
-    let failures: Vec<String> = seeds()
-        .into_iter()
-        .filter_map(|seed| (scenario.run)(seed).err())
-        .map(|failure| {
-            format!(
-                "{name}: {failure}\n  replay: RAFT_SEED={} cargo test -p sim --test raft_suite",
-                failure.seed
-            )
-        })
-        .collect();
-    assert!(failures.is_empty(), "{} seed(s) failed:\n{}", failures.len(), failures.join("\n"));
+fn run(function: &str, name: &str) {
+    common::run_seeds(SCENARIOS, name, "RAFT", 100, ("raft_suite", function));
 }
 
 macro_rules! scenarios {
     ($($test:ident => $name:literal),* $(,)?) => {
-        $(#[test] fn $test() { run($name) })*
+        $(#[test] fn $test() { run(stringify!($test), $name) })*
 
         #[test]
         fn every_scenario_has_a_test() {

@@ -5,6 +5,8 @@
 //! churn clients) become [`Task`]s polled at their wake-up times, so a scenario reads like the
 //! Go test it ports and runs in milliseconds.
 
+pub mod kv_suite;
+mod kv_tester;
 pub mod raft_suite;
 mod tasks;
 
@@ -14,7 +16,10 @@ use raft::{Index, NodeId, Term, Time, MILLISECOND, SECOND};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::{Applied, NetworkConfig, SimConfig, Simulator, Stats, Violation};
+use check::Verdict;
+
+use crate::{Applied, HistoryEntry, NetworkConfig, SimConfig, Simulator, Stats, Violation};
+pub use kv_tester::KvTester;
 pub use tasks::Task;
 use tasks::{ChurnClient, OneCall};
 
@@ -57,12 +62,27 @@ impl From<Violation> for Failure {
 }
 
 /// The figures of a finished scenario.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
     /// Virtual time the scenario took.
     pub virtual_time: Time,
     /// The simulator's counters.
     pub stats: Stats,
+    /// The Clerks' operations (empty for the Raft suite).
+    pub history: Vec<HistoryEntry>,
+    /// The linearizability checker's verdict on the history, for the key/value suite.
+    pub verdict: Option<Verdict>,
+    /// Virtual milliseconds per operation, for the Speed scenarios.
+    pub ms_per_op: Option<f64>,
+}
+
+/// A scenario of a suite.
+#[derive(Clone, Copy, Debug)]
+pub struct Scenario {
+    /// The Go test's name, without its `Test` prefix.
+    pub name: &'static str,
+    /// Runs it with a seed.
+    pub run: fn(u64) -> Result<Outcome, Failure>,
 }
 
 /// The cluster shape of a lab test (`make_config(t, servers, unreliable, snapshot)`).
@@ -144,7 +164,13 @@ impl Tester {
 
     /// Ends the scenario: its figures.
     pub fn end(self) -> Outcome {
-        Outcome { virtual_time: self.sim.now(), stats: self.sim.stats().clone() }
+        Outcome {
+            virtual_time: self.sim.now(),
+            stats: self.sim.stats().clone(),
+            history: Vec::new(),
+            verdict: None,
+            ms_per_op: None,
+        }
     }
 
     /// Lets `duration` of virtual time pass, running background tasks when they are due.

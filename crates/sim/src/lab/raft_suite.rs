@@ -8,18 +8,9 @@ use raft::{MILLISECOND, SECOND};
 use rand::Rng;
 
 use super::{
-    command, command_value, Failure, LabConfig, Outcome, Task, Tester, Waited, ELECTION_TIMEOUT,
-    MAX_LOG_SIZE, SNAPSHOT_INTERVAL,
+    command, command_value, Failure, LabConfig, Outcome, Scenario, Task, Tester, Waited,
+    ELECTION_TIMEOUT, MAX_LOG_SIZE, SNAPSHOT_INTERVAL,
 };
-
-/// A scenario of the suite.
-#[derive(Clone, Copy, Debug)]
-pub struct Scenario {
-    /// The Go test's name, without its `Test` prefix.
-    pub name: &'static str,
-    /// Runs it with a seed.
-    pub run: fn(u64) -> Result<Outcome, Failure>,
-}
 
 /// Every scenario, in the lab's order.
 pub const SCENARIOS: &[Scenario] = &[

@@ -1,12 +1,46 @@
 //! Runs shared by the native and the browser tests.
 
 use raft::{PersistentState, MILLISECOND, SECOND};
+use sim::lab::Scenario;
 use sim::{SimConfig, Simulator};
 
+/// Runs scenario `name` over the seeds the environment asks for — `{PREFIX}_SEED=S` replays
+/// one, `{PREFIX}_SEEDS=N` runs `0..N` (default `default_seeds`) — and fails with every
+/// failing seed and how to replay it with test `(binary, function)`.
+#[allow(dead_code)] // not every test binary runs scenarios
+pub fn run_seeds(
+    scenarios: &[Scenario],
+    name: &str,
+    prefix: &str,
+    default_seeds: u64,
+    test: (&str, &str),
+) {
+    let scenario = scenarios.iter().find(|s| s.name == name).expect("scenario exists");
+    let seeds: Vec<u64> = match std::env::var(format!("{prefix}_SEED")) {
+        Ok(seed) => vec![seed.parse().expect("the seed must be a number")],
+        Err(_) => {
+            let n = std::env::var(format!("{prefix}_SEEDS"))
+                .map_or(default_seeds, |n| n.parse().expect("the seed count must be a number"));
+            (0..n).collect()
+        }
+    };
+    let failures: Vec<String> = seeds
+        .into_iter()
+        .filter_map(|seed| (scenario.run)(seed).err())
+        .map(|failure| {
+            let (binary, function) = test;
+            format!("{name}: {failure}\n  replay: {prefix}_SEED={} cargo test -p sim --test {binary} -- --exact {function}", failure.seed)
+        })
+        .collect();
+    assert!(failures.is_empty(), "{} seed(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
 /// The digest of `eventful_run(42, false)`'s trace, on every platform.
+#[allow(dead_code)]
 pub const EXPECTED_DIGEST_SEED_42: u64 = 7763923134331657229;
 
 /// A run with elections, crashes, a partition, snapshots and an unreliable spell.
+#[allow(dead_code)]
 pub fn eventful_run(seed: u64, check_persistence: bool) -> Simulator {
     let mut sim = Simulator::new(SimConfig::tester(5, seed, Some(10)));
     let step = |sim: &mut Simulator, until: u64| {
@@ -39,6 +73,7 @@ pub fn eventful_run(seed: u64, check_persistence: bool) -> Simulator {
 }
 
 /// What each live server persisted is exactly its current persistent state, encoded.
+#[allow(dead_code)]
 pub fn assert_persisted_state_matches(sim: &Simulator) {
     for s in 0..sim.config().servers {
         if let Some(raft) = sim.raft(s) {
