@@ -18,6 +18,10 @@ pub struct Config {
     pub no_op_on_election: bool,
     /// The most entries one AppendEntries carries.
     pub max_entries_per_append: usize,
+    /// A deliberate bug, for lessons: `voted_for` is not persisted, so a server that crashes
+    /// and restarts within a term can vote twice in it — and two leaders can be elected.
+    #[serde(default)]
+    pub unsafe_forget_voted_for: bool,
 }
 
 impl Default for Config {
@@ -28,6 +32,7 @@ impl Default for Config {
             heartbeat_interval: 100 * MILLISECOND,
             no_op_on_election: true,
             max_entries_per_append: 64,
+            unsafe_forget_voted_for: false,
         }
     }
 }

@@ -269,8 +269,12 @@ impl Raft {
             let entries = rewrite_from.map_or_else(Vec::new, |from| {
                 log.entries_from(from, usize::MAX).iter().map(encode).collect()
             });
+            let mut hard_state = self.persistent.hard_state();
+            if self.config.unsafe_forget_voted_for {
+                hard_state.voted_for = None;
+            }
             Persist {
-                hard_state: encode(&self.persistent.hard_state()),
+                hard_state: encode(&hard_state),
                 first_index: log.first_index(),
                 rewrite_from,
                 entries,

@@ -16,6 +16,7 @@ mod network;
 mod packet;
 mod persister;
 mod queue;
+pub mod scenario;
 mod simulator;
 mod trace;
 

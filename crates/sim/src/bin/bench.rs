@@ -1,16 +1,20 @@
 //! Runs every scenario of the suites once per seed and prints one JSON object per line:
-//! `{"suite":"raft","scenario":NAME,"seeds":N,"ok":true,"virtual_s":X,"wall_s":Y,"events":Z,...}`,
-//! then a summary line for each suite.
+//! `{"suite":"raft"|"kv","scenario":NAME,"seeds":N,"ok":true,"virtual_s":X,"wall_s":Y,"events":Z,...}`
+//! (kv scenarios add `ops`, `check_ms` — the linearizability check's wall time — and, for the
+//! Speed scenarios, `ms_per_op` in virtual time), then a summary line per suite.
+//! Exits non-zero if any scenario failed.
 //!
-//! `cargo run --release -p sim --bin bench [-- --seeds N]`
+//! `cargo run --release -p sim --bin bench [-- --seeds N] [--suite raft|kv]`
 
 use std::time::Instant;
 
-use serde_json::json;
-use sim::lab::raft_suite::SCENARIOS;
+use check::{check_kv, Budget};
+use serde_json::{json, Value};
+use sim::lab::{kv_suite, raft_suite, Scenario};
 
 fn main() {
     let mut seeds = 1u64;
+    let mut suites = vec!["raft", "kv"];
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
@@ -18,20 +22,30 @@ fn main() {
                 Ok(n) if n > 0 => seeds = n,
                 _ => exit_usage(&format!("--seeds takes a positive number, not {n:?}")),
             },
+            ("--suite", Some(s)) if s == "raft" || s == "kv" => suites.retain(|&x| x == s),
             _ => exit_usage(&format!("unknown argument {arg:?}")),
         }
     }
+    let mut failed = 0;
+    for suite in suites {
+        let scenarios = if suite == "raft" { raft_suite::SCENARIOS } else { kv_suite::SCENARIOS };
+        failed += run_suite(suite, scenarios, seeds);
+    }
+    if failed > 0 {
+        std::process::exit(1);
+    }
+}
 
-    let mut suite_wall = 0.0;
-    let mut suite_events = 0u64;
-    let mut suite_virtual = 0.0;
+/// Runs and reports one suite; returns how many scenarios failed.
+fn run_suite(suite: &str, scenarios: &[Scenario], seeds: u64) -> usize {
+    let (mut suite_wall, mut suite_virtual, mut suite_events) = (0.0, 0.0, 0u64);
     let mut failed = 0;
     let mut slowest = ("", 0.0f64);
-    for scenario in SCENARIOS {
-        let mut ok = true;
-        let mut virtual_s = 0.0;
-        let (mut events, mut rpcs, mut bytes) = (0u64, 0u64, 0u64);
+    for scenario in scenarios {
         let mut failures = Vec::new();
+        let (mut virtual_s, mut events, mut rpcs, mut bytes, mut ops) =
+            (0.0, 0u64, 0u64, 0u64, 0usize);
+        let (mut check_ms, mut ms_per_op, mut verdicts) = (0.0, Vec::new(), Vec::new());
         let start = Instant::now();
         for seed in 0..seeds {
             match (scenario.run)(seed) {
@@ -40,45 +54,63 @@ fn main() {
                     events += outcome.stats.events;
                     rpcs += outcome.stats.rpcs;
                     bytes += outcome.stats.bytes;
+                    ops += outcome.history.len();
+                    ms_per_op.extend(outcome.ms_per_op);
+                    if let Some(v) = outcome.verdict {
+                        verdicts.push(format!("{v:?}"));
+                        // Timed again on its own: the scenario's own check ran inside its wall time.
+                        let history = sim::operations(&outcome.history);
+                        let t = Instant::now();
+                        check_kv(&history, Budget::default());
+                        check_ms += t.elapsed().as_secs_f64() * 1e3;
+                    }
                 }
-                Err(failure) => {
-                    ok = false;
-                    failures.push(failure.to_string());
-                }
+                Err(failure) => failures.push(failure.to_string()),
             }
         }
         let wall_s = start.elapsed().as_secs_f64();
+        let ok = failures.is_empty();
+        failed += usize::from(!ok);
         suite_wall += wall_s;
-        suite_events += events;
         suite_virtual += virtual_s;
+        suite_events += events;
         if wall_s > slowest.1 {
             slowest = (scenario.name, wall_s);
         }
-        failed += usize::from(!ok);
-        println!(
-            "{}",
-            json!({
-                "suite": "raft",
-                "scenario": scenario.name,
-                "seeds": seeds,
-                "ok": ok,
-                "virtual_s": round3(virtual_s),
-                "wall_s": round3(wall_s),
-                "events": events,
-                "events_per_s": (events as f64 / wall_s.max(1e-9)).round(),
-                "speedup": (virtual_s / wall_s.max(1e-9)).round(),
-                "rpcs": rpcs,
-                "bytes": bytes,
-                "failures": failures,
-            })
-        );
+        let mut line = json!({
+            "suite": suite,
+            "scenario": scenario.name,
+            "seeds": seeds,
+            "ok": ok,
+            "virtual_s": round3(virtual_s),
+            "wall_s": round3(wall_s),
+            "events": events,
+            "events_per_s": (events as f64 / wall_s.max(1e-9)).round(),
+            "virtual_s_per_wall_s": (virtual_s / wall_s.max(1e-9)).round(),
+            "rpcs": rpcs,
+            "bytes": bytes,
+            "failures": failures,
+        });
+        if suite == "kv" {
+            let extra = json!({
+                "ops": ops,
+                "check_ms": round3(check_ms),
+                "verdicts": verdicts,
+            });
+            merge(&mut line, extra);
+            if !ms_per_op.is_empty() {
+                let mean = ms_per_op.iter().sum::<f64>() / ms_per_op.len() as f64;
+                merge(&mut line, json!({ "ms_per_op": round3(mean) }));
+            }
+        }
+        println!("{line}");
     }
     println!(
         "{}",
         json!({
-            "suite": "raft",
+            "suite": suite,
             "summary": true,
-            "scenarios": SCENARIOS.len(),
+            "scenarios": scenarios.len(),
             "seeds": seeds,
             "failed": failed,
             "virtual_s": round3(suite_virtual),
@@ -89,8 +121,12 @@ fn main() {
             "slowest_wall_s": round3(slowest.1),
         })
     );
-    if failed > 0 {
-        std::process::exit(1);
+    failed
+}
+
+fn merge(line: &mut Value, extra: Value) {
+    if let (Value::Object(a), Value::Object(b)) = (line, extra) {
+        a.extend(b);
     }
 }
 
@@ -99,6 +135,6 @@ fn round3(x: f64) -> f64 {
 }
 
 fn exit_usage(message: &str) -> ! {
-    eprintln!("bench: {message}\nusage: bench [--seeds N]");
+    eprintln!("bench: {message}\nusage: bench [--seeds N] [--suite raft|kv]");
     std::process::exit(2);
 }
