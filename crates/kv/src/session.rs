@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::digest::{fnv1a, fnv1a_start, mix};
 use crate::{ClerkReply, ClientId, Seq};
 
-/// What a server remembers of one Clerk: its last applied operation and the reply to it.
+/// What a server remembers of one Clerk: its last applied Put/Append and the reply to it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     /// The Clerk's last applied sequence number.
@@ -14,9 +14,11 @@ pub struct Session {
     pub reply: ClerkReply,
 }
 
-/// The de-duplication table: per Clerk, the last applied Seq and its reply. A Clerk has one
-/// operation outstanding, so a new Seq acknowledges the previous one and its entry is simply
-/// replaced: the table holds one session per Clerk, whatever the number of operations.
+/// The de-duplication table: per Clerk, the last applied Put/Append's Seq and its reply. A
+/// Clerk has one operation outstanding, so a new Seq acknowledges the previous one and its
+/// entry is simply replaced: the table holds one session per Clerk, whatever the number of
+/// operations. Gets are not recorded: reading again is harmless, and a remembered Get reply
+/// would hold a copy of a value.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionTable {
     sessions: BTreeMap<ClientId, Session>,

@@ -51,15 +51,18 @@ impl Store {
         self.set(key, value, hash);
     }
 
-    /// Appends to `key`'s value (creating it if missing).
+    /// Appends to `key`'s value (creating it if missing), in place: the cost is the suffix's.
     pub fn append(&mut self, key: &str, suffix: &str) {
-        let (mut value, hash) = match self.map.get(key) {
-            Some((v, h)) => (v.clone(), *h),
-            None => (String::new(), fnv1a_start()),
+        let Some((value, hash)) = self.map.get_mut(key) else {
+            self.put(key.to_string(), suffix.to_string());
+            return;
         };
+        let key_hash = fnv1a(fnv1a_start(), key.as_bytes());
+        let old = *hash;
         value.push_str(suffix);
-        let hash = fnv1a(hash, suffix.as_bytes());
-        self.set(key.to_string(), value, hash);
+        *hash = fnv1a(old, suffix.as_bytes());
+        self.digest =
+            self.digest.wrapping_sub(mix(key_hash, old)).wrapping_add(mix(key_hash, *hash));
     }
 
     /// A fingerprint of the contents, equal for equal maps.
@@ -88,6 +91,8 @@ mod tests {
         a.append("x", "c");
         a.put("y".into(), "1".into());
         let mut b = Store::default();
+        b.put("x".into(), String::new());
+        b.append("x", "");
         b.put("y".into(), "0".into());
         b.put("x".into(), "abc".into());
         b.put("y".into(), "1".into());

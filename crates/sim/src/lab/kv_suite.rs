@@ -182,7 +182,11 @@ fn drive(
     done: bool,
     until: Time,
 ) -> Result<(), Failure> {
-    while let Some(op) = cfg.sim_mut().run_until_completion(until)? {
+    let all_finished = |workers: &[Worker]| workers.iter().all(|w| w.finished);
+    // The last wait (until is its limit) ends as soon as every client has finished.
+    let last_wait = done && until > cfg.sim().now() + 2 * ELECTION_TIMEOUT;
+    while !(last_wait && all_finished(workers)) {
+        let Some(op) = cfg.sim_mut().run_until_completion(until)? else { break };
         let Some(cli) = workers.iter().position(|w| w.clerk == op.client_id) else { continue };
         let w = &mut workers[cli];
         match op.op.kind {
