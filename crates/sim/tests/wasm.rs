@@ -6,7 +6,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use sim::digest;
-use sim::lab::raft_suite::SCENARIOS;
+use sim::lab::{kv_suite, raft_suite, Scenario};
+use sim::scenario::{run as run_file, RunVerdict, ScenarioFile};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 mod common;
@@ -15,7 +16,8 @@ use common::{eventful_run, EXPECTED_DIGEST_SEED_42};
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn run(name: &str, seeds: u64) {
-    let scenario = SCENARIOS.iter().find(|s| s.name == name).expect("scenario exists");
+    let all = raft_suite::SCENARIOS.iter().chain(kv_suite::SCENARIOS);
+    let scenario: &Scenario = all.into_iter().find(|s| s.name == name).expect("scenario exists");
     for seed in 0..seeds {
         if let Err(failure) = (scenario.run)(seed) {
             panic!("{name}: {failure}");
@@ -39,6 +41,20 @@ fn backup_and_figure8_pass_in_the_browser() {
 fn snapshots_pass_in_the_browser() {
     run("SnapshotInstallUnreliable2D", 2);
     run("SnapshotAllCrash2D", 2);
+}
+
+#[wasm_bindgen_test]
+fn the_key_value_service_passes_in_the_browser() {
+    run("OnePartition3A", 2);
+    run("SnapshotRPC3B", 2);
+    run("PersistPartitionUnreliableLinearizable3A", 1);
+}
+
+#[wasm_bindgen_test]
+fn the_checker_catches_a_stale_read_in_the_browser() {
+    let file =
+        ScenarioFile::from_toml(include_str!("../../../tests/scenarios/stale-read.toml")).unwrap();
+    assert!(matches!(run_file(&file, 0).verdict, RunVerdict::NotLinearizable { .. }));
 }
 
 #[wasm_bindgen_test]
