@@ -8,25 +8,8 @@ use sim::lab::kv_suite::SCENARIOS;
 
 mod common;
 
-fn run(function: &str, name: &str) {
-    common::run_seeds(SCENARIOS, name, "KV", 10, ("kv_suite", function));
-}
-
-macro_rules! scenarios {
-    ($($test:ident => $name:literal),* $(,)?) => {
-        $(#[test] fn $test() { run(stringify!($test), $name) })*
-
-        #[test]
-        fn every_scenario_has_a_test() {
-            let tested = [$($name),*];
-            for s in SCENARIOS {
-                assert!(tested.contains(&s.name), "{} has no test", s.name);
-            }
-        }
-    };
-}
-
-scenarios! {
+common::scenario_tests! {
+    SCENARIOS, "KV", 10, "kv_suite";
     basic_3a => "Basic3A",
     speed_3a => "Speed3A",
     concurrent_3a => "Concurrent3A",

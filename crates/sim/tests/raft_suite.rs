@@ -8,25 +8,8 @@ use sim::lab::raft_suite::SCENARIOS;
 
 mod common;
 
-fn run(function: &str, name: &str) {
-    common::run_seeds(SCENARIOS, name, "RAFT", 100, ("raft_suite", function));
-}
-
-macro_rules! scenarios {
-    ($($test:ident => $name:literal),* $(,)?) => {
-        $(#[test] fn $test() { run(stringify!($test), $name) })*
-
-        #[test]
-        fn every_scenario_has_a_test() {
-            let tested = [$($name),*];
-            for s in SCENARIOS {
-                assert!(tested.contains(&s.name), "{} has no test", s.name);
-            }
-        }
-    };
-}
-
-scenarios! {
+common::scenario_tests! {
+    SCENARIOS, "RAFT", 100, "raft_suite";
     initial_election_2a => "InitialElection2A",
     re_election_2a => "ReElection2A",
     many_elections_2a => "ManyElections2A",

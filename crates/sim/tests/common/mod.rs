@@ -35,6 +35,25 @@ pub fn run_seeds(
     assert!(failures.is_empty(), "{} seed(s) failed:\n{}", failures.len(), failures.join("\n"));
 }
 
+/// One `#[test]` per scenario (each over the seeds the environment asks for, see
+/// [`run_seeds`]), and a test that no scenario of the suite is left without one.
+#[allow(unused_macros)]
+macro_rules! scenario_tests {
+    ($scenarios:path, $prefix:literal, $seeds:literal, $binary:literal; $($test:ident => $name:literal),* $(,)?) => {
+        $(#[test] fn $test() { common::run_seeds($scenarios, $name, $prefix, $seeds, ($binary, stringify!($test))) })*
+
+        #[test]
+        fn every_scenario_has_a_test() {
+            let tested = [$($name),*];
+            for s in $scenarios {
+                assert!(tested.contains(&s.name), "{} has no test", s.name);
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use scenario_tests;
+
 /// The digest of `eventful_run(42, false)`'s trace, on every platform.
 #[allow(dead_code)]
 pub const EXPECTED_DIGEST_SEED_42: u64 = 7763923134331657229;
