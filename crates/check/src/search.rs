@@ -36,7 +36,7 @@ use crate::Verdict;
 
 /// How many events the search scans, past the candidates, for the next Get, and from the first
 /// event for Gets that may read a new value.
-const LOOKAHEAD: usize = 64;
+const LOOKAHEAD: usize = 1024;
 
 /// The result of searching one partition; operations are numbered as in the partition.
 pub(crate) struct Outcome {

@@ -27,9 +27,15 @@ pub struct HistoryEntry {
     pub index: Option<Index>,
     /// Attempts the Clerk made.
     pub attempts: u32,
+    /// Position of the call among all calls and returns of the run. Many happen at the same
+    /// virtual microsecond (a Clerk's next call at the instant its last one returned); the
+    /// simulator knows their exact order, and the checker is given it.
+    pub call_order: u64,
+    /// Position of the return, likewise.
+    pub ret_order: Option<u64>,
 }
 
-/// The history as the checker's operations.
+/// The history as the checker's operations, timed by the exact order of calls and returns.
 pub fn operations(history: &[HistoryEntry]) -> Vec<check::Operation> {
     history
         .iter()
@@ -43,8 +49,8 @@ pub fn operations(history: &[HistoryEntry]) -> Vec<check::Operation> {
             key: e.op.key.clone(),
             value: e.op.value.clone(),
             output: e.output.clone().unwrap_or_default(),
-            call: e.call,
-            ret: e.ret,
+            call: e.call_order,
+            ret: e.ret_order,
         })
         .collect()
 }

@@ -238,6 +238,8 @@ pub struct Simulator {
     stats: Stats,
     trace: Vec<TraceRecord>,
     history: Vec<HistoryEntry>,
+    /// Calls and returns so far: the exact order of history events.
+    history_events: u64,
     completions: VecDeque<Completed>,
     violation: Option<Violation>,
 }
@@ -262,6 +264,7 @@ impl Simulator {
             stats: Stats::default(),
             trace: Vec::new(),
             history: Vec::new(),
+            history_events: 0,
             completions: VecDeque::new(),
             violation: None,
         };
@@ -318,7 +321,10 @@ impl Simulator {
             server: None,
             index: None,
             attempts: 0,
+            call_order: self.history_events,
+            ret_order: None,
         });
+        self.history_events += 1;
         self.record(TraceEvent::OpInvoked { client: c, seq, op });
         self.client_after_input(c);
         Ok(seq)
@@ -915,6 +921,8 @@ impl Simulator {
             entry.server = Some(done.server);
             entry.index = done.index;
             entry.attempts = done.attempts;
+            entry.ret_order = Some(self.history_events);
+            self.history_events += 1;
         }
         self.record(TraceEvent::OpReturned {
             client: c,
