@@ -6,7 +6,8 @@
 //! per-message hold, drop, duplicate and deliver. Raft's safety properties are checked after
 //! every event; a violation stops the run and names the seed that replays it.
 //!
-//! [`lab`] ports the MIT 6.824 Raft tester and its test suite onto the simulator.
+//! [`lab`] ports the MIT 6.824 testers and their Raft (2A–2D) and kvraft (3A–3B) suites onto
+//! the simulator; [`scenario`] runs scenario files (TOML or JSON).
 
 mod applier;
 mod history;
