@@ -1,10 +1,10 @@
 //! Raft's safety properties (Figure 3 of the paper), checked after every simulated event.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
 use raft::{Entry, Index, Log, NodeId, Term};
+use rustc_hash::{FxHashMap as HashMap, FxHasher};
 use serde::{Deserialize, Serialize};
 
 /// A safety property that failed, with what showed it.
@@ -28,7 +28,7 @@ fn broken(invariant: &str, detail: String) -> Result<(), Broken> {
 }
 
 fn fingerprint(command: &Option<Vec<u8>>) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = FxHasher::default();
     command.hash(&mut h);
     h.finish()
 }

@@ -1,6 +1,6 @@
 //! The executor: one thread, one virtual clock, one seeded RNG, one queue of events.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 
 use kv::{
@@ -9,6 +9,7 @@ use kv::{
 use raft::{ApplyMsg, Envelope, Index, NodeId, Raft, Role, Term, Time};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::applier::Applier;
@@ -233,7 +234,7 @@ pub struct Simulator {
     in_flight: BTreeMap<MessageId, InFlight>,
     next_message: MessageId,
     /// Per directed link, when its latest in-order message arrives.
-    link_arrival: HashMap<(Endpoint, Endpoint), Time>,
+    link_arrival: FxHashMap<(Endpoint, Endpoint), Time>,
     invariants: Invariants,
     stats: Stats,
     trace: Vec<TraceRecord>,
@@ -259,7 +260,7 @@ impl Simulator {
             clients: Vec::new(),
             in_flight: BTreeMap::new(),
             next_message: 0,
-            link_arrival: HashMap::new(),
+            link_arrival: FxHashMap::default(),
             invariants: Invariants::default(),
             stats: Stats::default(),
             trace: Vec::new(),
