@@ -20,6 +20,7 @@ mod queue;
 pub mod scenario;
 mod simulator;
 mod trace;
+mod view;
 
 pub use applier::{Applied, Applier};
 pub use history::{operations, porcupine_json, HistoryEntry};
@@ -33,3 +34,4 @@ pub use simulator::{
     Violation,
 };
 pub use trace::{digest, DropReason, TraceEvent, TraceRecord};
+pub use view::{label_payload, EntryLabel, MessageView, PersistedView, ServerView, SimView};

@@ -623,6 +623,10 @@ impl Simulator {
         self.invariants.commit_index()
     }
 
+    pub(crate) fn queue_peek(&self) -> Option<Time> {
+        self.queue.peek_time()
+    }
+
     fn snapshot_interval(&self) -> Option<u64> {
         match &self.config.service {
             ServiceConfig::Tester { snapshot_interval } => *snapshot_interval,

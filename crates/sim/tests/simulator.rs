@@ -139,3 +139,38 @@ fn a_lone_server_elects_itself_and_commits() {
     assert_eq!(sim.raft(0).unwrap().commit_index(), index);
     assert_eq!(sim.applier(0).applied_at(index), Some(&Some(b"solo".to_vec())));
 }
+
+#[test]
+fn the_view_shows_labelled_logs_maps_sessions_messages_and_what_survives() {
+    use kv::Op;
+    let mut sim = Simulator::new(SimConfig::new(3, 9));
+    let c = sim.add_client();
+    sim.run_for(SECOND).unwrap();
+    sim.client_start(c, Op::put("k", "v")).unwrap();
+    let in_flight = sim.view();
+    assert!(
+        in_flight.messages.iter().any(|m| m.label == "Put(\"k\", \"v\") #1"),
+        "{:?}",
+        in_flight.messages
+    );
+    assert_eq!(in_flight.clients[0].in_progress.as_ref().unwrap().op, Op::put("k", "v"));
+    let done = sim.run_until_completion(sim.now() + SECOND).unwrap().unwrap();
+    sim.run_for(SECOND).unwrap();
+    let view = sim.view();
+    let leader = &view.servers[done.server];
+    let put = leader.entries.iter().find(|e| e.label == "Put(\"k\", \"v\")").unwrap();
+    assert!(put.committed);
+    assert_eq!(put.client, Some((c, 1)));
+    assert!(leader.entries.iter().any(|e| e.label == "no-op"));
+    for s in &view.servers {
+        assert_eq!(s.store, vec![("k".to_string(), "v".to_string())]);
+        assert_eq!(s.sessions, vec![(c, 1)]);
+        assert_eq!(s.persisted.last_index, s.raft.as_ref().unwrap().log.last().unwrap().index);
+        assert_eq!(s.persisted.term, s.raft.as_ref().unwrap().term);
+    }
+    sim.crash(0);
+    let crashed = &sim.view().servers[0];
+    assert!(!crashed.alive && crashed.raft.is_none() && crashed.store.is_empty());
+    assert!(crashed.persisted.last_index >= put.index, "the log survives the crash");
+    assert_eq!(sim.view().groups, vec![vec![0, 1, 2]]);
+}
