@@ -1,0 +1,139 @@
+//! The inspector: the clicked server (with what a crash keeps and loses, and crash/restart)
+//! or the clicked message (with hold, drop, deliver now, duplicate).
+
+use sim::{MessageView, ServerView, SimView};
+use yew::prelude::*;
+
+use super::seconds;
+use crate::app::PanelProps;
+use crate::controller::{Command, MessageAction, Selection};
+use crate::journal::{endpoint_name, kind_name, role_name};
+
+/// How many messages in flight the inspector lists when nothing is selected.
+const LISTED: usize = 12;
+
+/// The inspector panel.
+#[function_component]
+pub fn Inspector(props: &PanelProps) -> Html {
+    let ctl = props.model.get();
+    let view = ctl.view();
+    let on = &props.on;
+    let body = match ctl.selection() {
+        Some(Selection::Server(s)) => match view.servers.get(s) {
+            Some(server) => server_details(server, on),
+            None => html! { <p>{ "No such server." }</p> },
+        },
+        Some(Selection::Message(id)) => match view.messages.iter().find(|m| m.id == id) {
+            Some(m) => message_details(m, &view, on),
+            None => html! {
+                <p>{ format!("Message #{id} is no longer in flight: it was delivered or lost.") }</p>
+            },
+        },
+        None => in_flight(&view, on),
+    };
+    html! {
+        <section class="panel inspector-panel" aria-labelledby="inspector-title">
+            <h2 id="inspector-title">{ "Inspector" }</h2>
+            if ctl.selection().is_some() {
+                <button class="close" onclick={on.reform(|_| Command::Select(None))}>{ "Clear" }</button>
+            }
+            { body }
+        </section>
+    }
+}
+
+fn in_flight(view: &SimView, on: &Callback<Command>) -> Html {
+    html! {
+        <>
+            <p class="hint">{ "Click a server or a message (or use the buttons) to inspect it." }</p>
+            <div class="server-buttons" role="group" aria-label="Inspect a server">
+                { for view.servers.iter().map(|s| {
+                    let id = s.id;
+                    html! { <button onclick={on.reform(move |_| Command::Select(Some(Selection::Server(id))))}>
+                        { format!("S{id}") }</button> }
+                }) }
+            </div>
+            <h3>{ format!("In flight ({})", view.messages.len()) }</h3>
+            <ul class="flight">
+                { for view.messages.iter().take(LISTED).map(|m| {
+                    let id = m.id;
+                    html! { <li key={id}><button class="link" onclick={on.reform(move |_| Command::Select(Some(Selection::Message(id))))}>
+                        { format!("#{id} {} → {}: {}", endpoint_name(m.from), endpoint_name(m.to), m.label) }
+                    </button></li> }
+                }) }
+            </ul>
+        </>
+    }
+}
+
+fn server_details(s: &ServerView, on: &Callback<Command>) -> Html {
+    let id = s.id;
+    let p = &s.persisted;
+    let vote = |v: Option<usize>| v.map_or("nobody".to_string(), |v| format!("S{v}"));
+    let live = match &s.raft {
+        Some(r) => html! {
+            <dl class="fields">
+                <dt>{ "role" }</dt><dd>{ role_name(r.role) }</dd>
+                <dt>{ "term" }</dt><dd>{ r.term }</dd>
+                <dt>{ "voted for" }</dt><dd>{ vote(r.voted_for) }</dd>
+                <dt>{ "knows leader" }</dt><dd>{ r.leader_id.map_or("–".to_string(), |l| format!("S{l}")) }</dd>
+                <dt>{ "commit index" }</dt><dd>{ r.commit_index }</dd>
+                <dt>{ "last applied" }</dt><dd>{ r.last_applied }</dd>
+                <dt>{ "log" }</dt><dd>{ format!("{} entries after the snapshot", r.log.len()) }</dd>
+                <dt>{ "snapshot" }</dt><dd>{ format!("up to {}@{} ({} bytes)", r.last_included_index, r.last_included_term, r.snapshot_bytes) }</dd>
+                <dt>{ "election timer" }</dt><dd>{ r.election_deadline.map_or("off (leader)".to_string(), |d| format!("fires at {}", seconds(d))) }</dd>
+                <dt>{ "waiting requests" }</dt><dd>{ s.pending.iter().map(|q| format!("C{}#{} at {}", q.client_id, q.seq, q.index)).collect::<Vec<_>>().join(", ") }</dd>
+            </dl>
+        },
+        None => {
+            html! { <p class="crashed-note">{ "Crashed. Everything volatile is gone: role, commit index, last applied, \
+            the key/value map and sessions (rebuilt from the snapshot and the log on restart), the \
+            leader's next/match, waiting requests." }</p> }
+        }
+    };
+    html! {
+        <div class="server-details">
+            <h3>{ format!("S{id}{}", if s.alive { "" } else { " (crashed)" }) }</h3>
+            <div class="actions">
+                if s.alive {
+                    <button class="crash" onclick={on.reform(move |_| Command::Crash(id))}>{ format!("Crash S{id}") }</button>
+                } else {
+                    <button class="restart" onclick={on.reform(move |_| Command::Restart(id))}>{ format!("Restart S{id}") }</button>
+                }
+            </div>
+            { live }
+            <h4>{ "Survives a crash (on disk)" }</h4>
+            <dl class="fields persisted">
+                <dt>{ "term" }</dt><dd>{ p.term }</dd>
+                <dt>{ "voted for" }</dt><dd>{ vote(p.voted_for) }</dd>
+                <dt>{ "log" }</dt><dd>{ format!("up to index {}", p.last_index) }</dd>
+                <dt>{ "snapshot" }</dt><dd>{ format!("up to index {} ({} bytes)", p.last_included_index, p.snapshot_bytes) }</dd>
+                <dt>{ "Raft state" }</dt><dd>{ format!("{} bytes", p.raft_state_bytes) }</dd>
+            </dl>
+        </div>
+    }
+}
+
+fn message_details(m: &MessageView, view: &SimView, on: &Callback<Command>) -> Html {
+    let id = m.id;
+    let act = |a: MessageAction| on.reform(move |_| Command::Message(id, a));
+    html! {
+        <div class="message-details">
+            <h3>{ format!("Message #{id}: {}", kind_name(m.kind)) }</h3>
+            <dl class="fields">
+                <dt>{ "from → to" }</dt><dd>{ format!("{} → {}", endpoint_name(m.from), endpoint_name(m.to)) }</dd>
+                <dt>{ "content" }</dt><dd>{ m.label.clone() }</dd>
+                <dt>{ "size" }</dt><dd>{ format!("{} bytes", m.bytes) }</dd>
+                <dt>{ "sent" }</dt><dd>{ seconds(m.sent_at) }</dd>
+                <dt>{ "arrives" }</dt><dd>{ if m.held { "held: not until released".to_string() } else {
+                    format!("{} (in {})", seconds(m.deliver_at), seconds(m.deliver_at.saturating_sub(view.now))) } }</dd>
+            </dl>
+            <div class="actions">
+                <button onclick={act(MessageAction::Hold)} disabled={m.held}>{ "Hold" }</button>
+                <button onclick={act(MessageAction::DeliverNow)}>{ if m.held { "Release now" } else { "Deliver now" } }</button>
+                <button onclick={act(MessageAction::Drop)}>{ "Drop" }</button>
+                <button onclick={act(MessageAction::Duplicate)}>{ "Duplicate" }</button>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,101 @@
+//! Each server's log: entries coloured by term, committed or not, the snapshot prefix, the
+//! leader's next/match per follower, and an expandable key/value map and session table.
+
+use sim::ServerView;
+use yew::prelude::*;
+
+use super::term_colour;
+use crate::app::PanelProps;
+use crate::controller::{Command, Selection};
+
+/// How many of the newest entries a row shows.
+const SHOWN: usize = 24;
+
+/// The logs of all servers.
+#[function_component]
+pub fn Logs(props: &PanelProps) -> Html {
+    let ctl = props.model.get();
+    let view = ctl.view();
+    html! {
+        <section class="panel logs-panel" aria-labelledby="logs-title">
+            <h2 id="logs-title">{ "Logs" }</h2>
+            <p class="hint">{ "Solid = committed, dashed = not yet. ▣ = snapshot (last included index@term)." }</p>
+            { for view.servers.iter().map(|s| row(s, view.servers.len(), &props.on)) }
+        </section>
+    }
+}
+
+fn row(s: &ServerView, servers: usize, on: &Callback<Command>) -> Html {
+    let id = s.id;
+    let Some(r) = &s.raft else {
+        return html! {
+            <div class="log-row crashed" key={id}>
+                <button class="who" onclick={on.reform(move |_| Command::Select(Some(Selection::Server(id))))}>
+                    { format!("S{id}") }</button>
+                <span class="muted">{ format!(
+                    "crashed — its disk keeps log up to {} (snapshot ≤ {}), term {}",
+                    s.persisted.last_index, s.persisted.last_included_index, s.persisted.term
+                ) }</span>
+            </div>
+        };
+    };
+    let hidden = s.entries.len().saturating_sub(SHOWN);
+    let snapshot = (r.last_included_index > 0).then(|| html! {
+        <span class="snap" title={format!("snapshot: entries up to {} ({} bytes)", r.last_included_index, r.snapshot_bytes)}
+            style={format!("border-color: {}", term_colour(r.last_included_term))}>
+            { format!("▣ ≤{}@{}", r.last_included_index, r.last_included_term) }
+        </span>
+    });
+    let progress = (!r.progress.is_empty()).then(|| html! {
+        <div class="progress" aria-label="The leader's next and match index per follower">
+            { for r.progress.iter().enumerate().take(servers).filter(|(f, _)| *f != id).map(|(f, p)| html! {
+                <span>{ format!("S{f} next {} match {}", p.next_index, p.match_index) }</span>
+            }) }
+        </div>
+    });
+    html! {
+        <div class={classes!("log-row", (r.role == raft::Role::Leader).then_some("leader"))} key={id}>
+            <button class="who" onclick={on.reform(move |_| Command::Select(Some(Selection::Server(id))))}
+                aria-label={format!("Inspect S{id}")}>{ format!("S{id}") }</button>
+            <ol class="entries" aria-label={format!("S{id} log, commit index {}", r.commit_index)}>
+                { for snapshot }
+                if hidden > 0 {
+                    <li class="more">{ format!("…{hidden}") }</li>
+                }
+                { for s.entries.iter().skip(hidden).map(|e| html! {
+                    <li class={classes!("entry", (!e.committed).then_some("uncommitted"))}
+                        style={format!("background: {}", term_colour(e.term))}
+                        title={format!("index {} term {}: {}{}", e.index, e.term, e.label,
+                            if e.committed { " (committed)" } else { " (not committed)" })}>
+                        <span class="idx">{ e.index }</span>
+                        <span class="lbl">{ short(&e.label) }</span>
+                    </li>
+                }) }
+            </ol>
+            { for progress }
+            <details class="state">
+                <summary>{ format!("KV map ({} keys) · sessions ({})", s.store.len(), s.sessions.len()) }</summary>
+                <table class="kv">
+                    <caption>{ format!("S{id} key/value map") }</caption>
+                    <tr><th scope="col">{ "key" }</th><th scope="col">{ "value" }</th></tr>
+                    { for s.store.iter().map(|(k, v)| html! { <tr><td>{ format!("{k:?}") }</td><td>{ format!("{v:?}") }</td></tr> }) }
+                </table>
+                <table class="kv">
+                    <caption>{ format!("S{id} sessions: last applied Seq per Clerk") }</caption>
+                    <tr><th scope="col">{ "Clerk" }</th><th scope="col">{ "Seq" }</th></tr>
+                    { for s.sessions.iter().map(|(c, q)| html! { <tr><td>{ format!("C{c}") }</td><td>{ q }</td></tr> }) }
+                </table>
+            </details>
+        </div>
+    }
+}
+
+/// A log label short enough for a cell: `P k=v`, `A k+=v`, `G k`, `no-op`.
+fn short(label: &str) -> String {
+    let l: String = label.chars().take(10).collect();
+    if l.len() < label.len() {
+        format!("{l}…")
+    } else {
+        l
+    }
+}

@@ -1,0 +1,341 @@
+//! What the page remembers from the simulator's trace: the text event log, each Clerk
+//! operation's path, and recently dropped messages. It only reads [`sim::TraceRecord`]s.
+
+use std::collections::{HashMap, VecDeque};
+
+use kv::{AttemptError, ClientId, Op, Seq};
+use raft::{Index, NodeId, Role, Time, MILLISECOND};
+use sim::{DropReason, Endpoint, MessageId, PacketKind, Simulator, TraceEvent};
+
+/// How many lines the event log keeps.
+const MAX_LINES: usize = 400;
+/// How long (virtual µs) a dropped message's mark stays on screen.
+pub const DROP_MARK_LIFETIME: Time = 250 * MILLISECOND;
+
+/// The event log's filter groups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Category {
+    /// Elections: role and term changes.
+    Roles,
+    /// Commits, applies and snapshots.
+    Log,
+    /// Crashes, restarts, partitions, network changes, dropped messages.
+    Faults,
+    /// Clerk operations: invoked, retried, returned.
+    Clerks,
+    /// Every message sent, delivered, held, released or duplicated.
+    Messages,
+}
+
+impl Category {
+    /// Every category, in the order the filter shows them.
+    pub const ALL: [Category; 5] =
+        [Category::Roles, Category::Log, Category::Faults, Category::Clerks, Category::Messages];
+
+    /// Its name in the filter.
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Roles => "elections",
+            Category::Log => "log",
+            Category::Faults => "faults",
+            Category::Clerks => "clerks",
+            Category::Messages => "messages",
+        }
+    }
+}
+
+/// One line of the event log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    /// Position in the whole trace (a stable key).
+    pub seq: usize,
+    /// Virtual time.
+    pub at: Time,
+    /// Its filter group.
+    pub category: Category,
+    /// What happened, in words.
+    pub text: String,
+}
+
+/// One Clerk operation and the path it took.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpRecord {
+    /// The Clerk.
+    pub client: ClientId,
+    /// Its sequence number.
+    pub seq: Seq,
+    /// The operation.
+    pub op: Op,
+    /// When it was invoked.
+    pub invoked_at: Time,
+    /// Each attempt's outcome, in order.
+    pub steps: Vec<String>,
+    /// How it ended, once it has.
+    pub result: Option<OpResult>,
+}
+
+/// How a Clerk operation ended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpResult {
+    /// When it returned.
+    pub at: Time,
+    /// The server that answered.
+    pub server: NodeId,
+    /// The log index it was applied at, as reported.
+    pub index: Option<Index>,
+    /// A Get's value.
+    pub value: String,
+}
+
+/// A message that was lost, drawn briefly where it was.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropMark {
+    /// The message.
+    pub id: MessageId,
+    /// When it was lost.
+    pub at: Time,
+    /// Sender.
+    pub from: Endpoint,
+    /// Receiver.
+    pub to: Endpoint,
+    /// How far along its way it was (0 to 1).
+    pub progress: f64,
+    /// Why.
+    pub reason: DropReason,
+}
+
+/// A message in flight as the trace told it.
+struct Flight {
+    from: Endpoint,
+    to: Endpoint,
+    sent_at: Time,
+    deliver_at: Time,
+}
+
+/// The page's memory of the trace.
+#[derive(Default)]
+pub struct Journal {
+    cursor: usize,
+    lines: VecDeque<Line>,
+    ops: Vec<OpRecord>,
+    drops: Vec<DropMark>,
+    flights: HashMap<MessageId, Flight>,
+}
+
+impl Journal {
+    /// Reads the trace records added since the last call.
+    pub fn absorb(&mut self, sim: &Simulator) {
+        let trace = sim.trace();
+        for (seq, record) in trace.iter().enumerate().skip(self.cursor) {
+            self.note_flight(record.at, &record.event);
+            self.note_op(sim, record.at, &record.event);
+            let (category, text) = describe(&record.event);
+            self.lines.push_back(Line { seq, at: record.at, category, text });
+        }
+        self.cursor = trace.len();
+        while self.lines.len() > MAX_LINES {
+            self.lines.pop_front();
+        }
+        let now = sim.now();
+        self.drops.retain(|d| d.at + DROP_MARK_LIFETIME > now);
+    }
+
+    /// The event log, oldest first.
+    pub fn lines(&self) -> impl DoubleEndedIterator<Item = &Line> {
+        self.lines.iter()
+    }
+
+    /// Every Clerk operation so far, oldest first.
+    pub fn ops(&self) -> &[OpRecord] {
+        &self.ops
+    }
+
+    /// Messages lost recently.
+    pub fn drops(&self) -> &[DropMark] {
+        &self.drops
+    }
+
+    fn note_flight(&mut self, at: Time, event: &TraceEvent) {
+        match *event {
+            TraceEvent::Sent { id, from, to, deliver_at, .. } => {
+                self.flights.insert(id, Flight { from, to, sent_at: at, deliver_at });
+            }
+            TraceEvent::Released { id, deliver_at } => {
+                if let Some(f) = self.flights.get_mut(&id) {
+                    f.deliver_at = deliver_at;
+                }
+            }
+            TraceEvent::Delivered { id } => {
+                self.flights.remove(&id);
+            }
+            TraceEvent::Dropped { id, reason } => {
+                if let Some(f) = self.flights.remove(&id) {
+                    let span = f.deliver_at.saturating_sub(f.sent_at).max(1) as f64;
+                    let progress = (at.saturating_sub(f.sent_at) as f64 / span).clamp(0.0, 1.0);
+                    self.drops.push(DropMark { id, at, from: f.from, to: f.to, progress, reason });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn note_op(&mut self, sim: &Simulator, at: Time, event: &TraceEvent) {
+        match event {
+            TraceEvent::OpInvoked { client, seq, op } => {
+                let mut steps = Vec::new();
+                let clerk = sim.clerk(*client).view();
+                if let Some(p) = clerk.in_progress.filter(|p| p.seq == *seq && p.attempts == 1) {
+                    steps.push(format!("sent to S{}", p.target));
+                }
+                self.ops.push(OpRecord {
+                    client: *client,
+                    seq: *seq,
+                    op: op.clone(),
+                    invoked_at: at,
+                    steps,
+                    result: None,
+                });
+            }
+            TraceEvent::ClerkRetried { client, seq, server, reason } => {
+                if let Some(r) = self.op_mut(*client, *seq) {
+                    r.steps.push(format!("{}; tries S{server}", attempt_error(*reason)));
+                }
+            }
+            TraceEvent::OpReturned { client, seq, server, index, value } => {
+                if let Some(r) = self.op_mut(*client, *seq) {
+                    r.result =
+                        Some(OpResult { at, server: *server, index: *index, value: value.clone() });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn op_mut(&mut self, client: ClientId, seq: Seq) -> Option<&mut OpRecord> {
+        self.ops.iter_mut().rev().find(|r| r.client == client && r.seq == seq)
+    }
+}
+
+/// A failed attempt, in words.
+pub fn attempt_error(e: AttemptError) -> &'static str {
+    match e {
+        AttemptError::WrongLeader => "wrong leader",
+        AttemptError::Failed => "request or reply lost",
+        AttemptError::Timeout => "timed out",
+    }
+}
+
+/// An endpoint's short name: `S2` or `C0`.
+pub fn endpoint_name(e: Endpoint) -> String {
+    match e {
+        Endpoint::Server(s) => format!("S{s}"),
+        Endpoint::Client(c) => format!("C{c}"),
+    }
+}
+
+/// A message kind's name.
+pub fn kind_name(kind: PacketKind) -> &'static str {
+    use raft::MessageKind as K;
+    match kind {
+        PacketKind::Raft(K::RequestVote) => "RequestVote",
+        PacketKind::Raft(K::RequestVoteReply) => "RequestVote reply",
+        PacketKind::Raft(K::AppendEntries) => "AppendEntries",
+        PacketKind::Raft(K::Heartbeat) => "heartbeat",
+        PacketKind::Raft(K::AppendEntriesReply) => "AppendEntries reply",
+        PacketKind::Raft(K::InstallSnapshot) => "InstallSnapshot",
+        PacketKind::Raft(K::InstallSnapshotReply) => "InstallSnapshot reply",
+        PacketKind::ClerkRequest => "Clerk request",
+        PacketKind::ClerkReply => "Clerk reply",
+    }
+}
+
+/// A role's name.
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Follower => "follower",
+        Role::Candidate => "candidate",
+        Role::Leader => "leader",
+    }
+}
+
+fn drop_reason(reason: DropReason) -> &'static str {
+    match reason {
+        DropReason::Unreliable => "the unreliable network lost it",
+        DropReason::Partitioned => "partitioned",
+        DropReason::SenderCrashed => "its sender crashed",
+        DropReason::ReceiverDown => "its receiver is down",
+        DropReason::ByUser => "dropped by hand",
+    }
+}
+
+/// A trace event in words, with its filter group.
+fn describe(event: &TraceEvent) -> (Category, String) {
+    use Category::*;
+    match event {
+        TraceEvent::Sent { id, from, to, kind, .. } => (
+            Messages,
+            format!(
+                "{} → {}: {} sent (#{id})",
+                endpoint_name(*from),
+                endpoint_name(*to),
+                kind_name(*kind)
+            ),
+        ),
+        TraceEvent::Delivered { id } => (Messages, format!("message #{id} delivered")),
+        TraceEvent::Held { id } => (Messages, format!("message #{id} held")),
+        TraceEvent::Released { id, .. } => (Messages, format!("message #{id} released")),
+        TraceEvent::Duplicated { id, copy } => {
+            (Messages, format!("message #{id} duplicated as #{copy}"))
+        }
+        TraceEvent::Dropped { id, reason } => {
+            (Faults, format!("message #{id} lost: {}", drop_reason(*reason)))
+        }
+        TraceEvent::RoleChanged { server, role, term } => {
+            (Roles, format!("S{server} is {} in term {term}", role_name(*role)))
+        }
+        TraceEvent::Committed { server, index } => {
+            (Log, format!("S{server} commits up to index {index}"))
+        }
+        TraceEvent::Applied { server, index } => {
+            (Log, format!("S{server} applied up to index {index}"))
+        }
+        TraceEvent::SnapshotTaken { server, index, bytes } => {
+            (Log, format!("S{server} took a snapshot up to index {index} ({bytes} bytes)"))
+        }
+        TraceEvent::SnapshotInstalled { server, index } => {
+            (Log, format!("S{server} installed a snapshot up to index {index}"))
+        }
+        TraceEvent::Crashed { server } => (Faults, format!("S{server} crashed")),
+        TraceEvent::Restarted { server } => {
+            (Faults, format!("S{server} restarted from its persisted state"))
+        }
+        TraceEvent::TopologyChanged { groups } => {
+            let groups: Vec<String> = groups
+                .iter()
+                .map(|g| g.iter().map(|s| format!("S{s}")).collect::<Vec<_>>().join(" "))
+                .collect();
+            let text = if groups.len() == 1 {
+                "network healed: everyone connected".to_string()
+            } else {
+                format!("network split: {}", groups.join(" | "))
+            };
+            (Faults, text)
+        }
+        TraceEvent::NetworkChanged { unreliable, long_reordering } => (
+            Faults,
+            format!(
+                "network now {}{}",
+                if *unreliable { "unreliable" } else { "reliable" },
+                if *long_reordering { ", long reordering on" } else { "" }
+            ),
+        ),
+        TraceEvent::OpInvoked { client, seq, op } => (Clerks, format!("C{client} #{seq}: {op}")),
+        TraceEvent::ClerkRetried { client, seq, server, reason } => {
+            (Clerks, format!("C{client} #{seq}: {}; tries S{server}", attempt_error(*reason)))
+        }
+        TraceEvent::OpReturned { client, seq, server, index, value } => {
+            let index = index.map_or(String::new(), |i| format!(" at index {i}"));
+            (Clerks, format!("C{client} #{seq}: S{server} answered{index} {value:?}"))
+        }
+    }
+}

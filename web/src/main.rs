@@ -1,0 +1,5 @@
+//! The playground page's entry point: mounts [`web::App`] on `<body>`.
+
+fn main() {
+    yew::Renderer::<web::App>::new().render();
+}
