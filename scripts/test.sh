@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test and check of the project, installing what it needs first:
 #   formatting, clippy, the native test suites (unit tests, the lab's Raft suite over many
-#   seeds, simulator tests), the browser tests in headless Chromium, and the benchmark.
+#   seeds, simulator tests), the browser tests in headless Chromium (the simulator's and the
+#   playground page's), the page's release bundle and its size, and the benchmark.
 # Ends with one line: "N passed, N failed". Exits non-zero if anything failed.
 #
 #   RAFT_SEEDS=N scripts/test.sh      run the lab scenarios over seeds 0..N (default 100)
@@ -53,6 +54,7 @@ check() {
 need_wasm_target
 need_chromium
 need_wasm_bindgen
+need_web_tools
 
 check fmt cargo fmt --all --check
 check clippy cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -60,6 +62,9 @@ check clippy-wasm cargo clippy --workspace --all-targets --locked --target wasm3
 tests native cargo test --workspace --locked
 tests browser env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test -p sim --locked --target wasm32-unknown-unknown --test wasm
+tests web env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test -p web --locked --target wasm32-unknown-unknown
+check bundle scripts/bundle-size.sh
 check bench cargo run --release --locked -p sim --bin bench
 
 rm -rf "$logs"

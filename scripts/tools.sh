@@ -32,3 +32,42 @@ need_wasm_bindgen() {
   log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (takes a few minutes once)"
   cargo install --locked wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" >&2
 }
+
+# Trunk builds and serves the playground page. 0.22 needs a newer rustc than ours.
+TRUNK_VERSION=0.21.14
+# wasm-opt, from npm: Debian's binaryen is too old to read what rustc emits now.
+BINARYEN_VERSION=132.0.0
+
+need_trunk() {
+  if trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION\$"; then
+    return
+  fi
+  log "installing trunk $TRUNK_VERSION (takes about 12 minutes once)"
+  cargo install --locked trunk --version "$TRUNK_VERSION" >&2
+}
+
+# Puts binaryen's wasm-opt (the version Trunk.toml names) on PATH, from .tools/npm.
+need_wasm_opt() {
+  local bin="$PWD/.tools/npm/node_modules/.bin"
+  if ! "$bin/wasm-opt" --version 2>/dev/null | grep -q "version_${BINARYEN_VERSION%%.*}"; then
+    if ! command -v npm >/dev/null; then
+      log "installing npm from Debian"
+      local sudo=""
+      [ "$(id -u)" = 0 ] || sudo="sudo"
+      $sudo apt-get update -qq >&2
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq npm >&2
+    fi
+    log "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm into .tools/npm"
+    npm install --silent --prefix .tools/npm "binaryen@$BINARYEN_VERSION" >&2
+  fi
+  export PATH="$bin:$PATH"
+}
+
+# Everything `trunk build` needs, with the crates fetched so that it can run offline.
+need_web_tools() {
+  need_wasm_target
+  need_wasm_bindgen
+  need_trunk
+  need_wasm_opt
+  cargo fetch --locked >&2
+}

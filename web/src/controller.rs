@@ -20,7 +20,7 @@ pub const DEFAULT_SPEED: f64 = 0.5;
 /// The seed a fresh page uses.
 pub const DEFAULT_SEED: u64 = 1;
 /// The `maxraftstate` choices offered, in bytes (`None`: never snapshot).
-pub const MAX_RAFT_STATE_CHOICES: [Option<usize>; 4] = [None, Some(400), Some(1000), Some(4000)];
+pub const MAX_RAFT_STATE_CHOICES: [Option<usize>; 4] = [None, Some(100), Some(300), Some(1000)];
 /// The longest real time one frame may account for, so that a stalled tab does not jump.
 const MAX_FRAME_MS: f64 = 100.0;
 

@@ -144,7 +144,7 @@ fn server(
     });
     let (fill, role, lines, timer, label) = match &s.raft {
         None => (
-            "#3b4048".to_string(),
+            "#3b4048",
             "crashed",
             vec!["crashed".to_string(), format!("T{} (disk)", s.persisted.term)],
             Html::default(),

@@ -53,7 +53,7 @@ pub fn Controls(props: &PanelProps) -> Html {
                 <legend>{ "Clock" }</legend>
                 <button class="play" onclick={on.reform(|_| Command::TogglePlay)}
                     aria-keyshortcuts="Space">
-                    { if ctl.playing() { "⏸ Pause" } else { "▶ Play" } }
+                    { if ctl.playing() { "Pause" } else { "Play" } }
                 </button>
                 <button class="step" onclick={on.reform(|_| Command::Step)} aria-keyshortcuts="S"
                     title="Run the next event only">{ "Step" }</button>

@@ -9,7 +9,7 @@ use crate::app::PanelProps;
 use crate::controller::{Command, Selection};
 
 /// How many of the newest entries a row shows.
-const SHOWN: usize = 24;
+const SHOWN: usize = 20;
 
 /// The logs of all servers.
 #[function_component]
@@ -68,7 +68,7 @@ fn row(s: &ServerView, servers: usize, on: &Callback<Command>) -> Html {
                         title={format!("index {} term {}: {}{}", e.index, e.term, e.label,
                             if e.committed { " (committed)" } else { " (not committed)" })}>
                         <span class="idx">{ e.index }</span>
-                        <span class="lbl">{ short(&e.label) }</span>
+                        <span class="lbl" aria-hidden="true">{ short(&e.label) }</span>
                     </li>
                 }) }
             </ol>
@@ -90,12 +90,13 @@ fn row(s: &ServerView, servers: usize, on: &Callback<Command>) -> Html {
     }
 }
 
-/// A log label short enough for a cell: `P k=v`, `A k+=v`, `G k`, `no-op`.
+/// A log label short enough for a cell: the operation's initial and key (`P x`, `A x`,
+/// `G x`) or `no-op`; the full label is in the cell's title.
 fn short(label: &str) -> String {
-    let l: String = label.chars().take(10).collect();
-    if l.len() < label.len() {
-        format!("{l}…")
-    } else {
-        l
-    }
+    let Some((kind, rest)) = label.split_once('(') else {
+        return label.chars().take(6).collect();
+    };
+    let key: String =
+        rest.trim_start_matches('"').chars().take_while(|&c| c != '"').take(4).collect();
+    format!("{} {key}", kind.chars().next().unwrap_or('?'))
 }

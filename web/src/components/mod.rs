@@ -16,12 +16,17 @@ pub use help::Help;
 pub use inspector::Inspector;
 pub use log::Logs;
 
+/// Colours for terms 1, 2, 3, …, in turn: readable under white text, and none of them the
+/// purple of InstallSnapshot or the green of the Clerks.
+const TERM_COLOURS: [&str; 8] =
+    ["#3a6ea5", "#c8553d", "#2a9d8f", "#b07d12", "#5c677d", "#b23a48", "#4f772d", "#8d5a3b"];
+
 /// A term's colour, the same everywhere on the page (servers, log entries).
-pub fn term_colour(term: u64) -> String {
-    if term == 0 {
-        return "#9aa5b1".to_string();
+pub fn term_colour(term: u64) -> &'static str {
+    match term {
+        0 => "#9aa5b1",
+        t => TERM_COLOURS[((t - 1) % TERM_COLOURS.len() as u64) as usize],
     }
-    format!("hsl({}, 65%, 52%)", (term * 67 + 200) % 360)
 }
 
 /// Virtual µs as seconds, for reading.

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the playground's release bundle and prints the gzipped size of its wasm and JS.
+# Exits non-zero above the budget (LIMIT_KB, default 350).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/tools.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+LIMIT_KB=${LIMIT_KB:-350}
+
+need_web_tools
+trunk build index.html --release --offline >&2
+total=0
+for f in dist/*.wasm dist/*.js; do
+  size=$(gzip -9c "$f" | wc -c)
+  printf '%-40s %8d bytes raw %8d bytes gzipped\n' "$(basename "$f")" "$(wc -c <"$f")" "$size"
+  total=$((total + size))
+done
+kb=$(((total + 1023) / 1024))
+echo "bundle: $kb KB gzipped (wasm + JS), budget $LIMIT_KB KB"
+[ "$kb" -le "$LIMIT_KB" ]
