@@ -39,7 +39,10 @@ TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132.0.0
 
 need_trunk() {
-  if trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION\$"; then
+  # Read the version first: under pipefail, `grep -q` closing the pipe early fails it.
+  local have
+  have=$(trunk --version 2>/dev/null || true)
+  if [ "$have" = "trunk $TRUNK_VERSION" ]; then
     return
   fi
   log "installing trunk $TRUNK_VERSION (takes about 12 minutes once)"
@@ -49,7 +52,9 @@ need_trunk() {
 # Puts binaryen's wasm-opt (the version Trunk.toml names) on PATH, from .tools/npm.
 need_wasm_opt() {
   local bin="$PWD/.tools/npm/node_modules/.bin"
-  if ! "$bin/wasm-opt" --version 2>/dev/null | grep -q "version_${BINARYEN_VERSION%%.*}"; then
+  local have
+  have=$("$bin/wasm-opt" --version 2>/dev/null || true)
+  if [[ "$have" != *"version_${BINARYEN_VERSION%%.*}"* ]]; then
     if ! command -v npm >/dev/null; then
       log "installing npm from Debian"
       local sudo=""
