@@ -26,7 +26,10 @@ need_chromium() {
 }
 
 need_wasm_bindgen() {
-  if wasm-bindgen-test-runner --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+  # Read the version first: under pipefail, `grep -q` closing the pipe early fails it.
+  local have
+  have=$(wasm-bindgen-test-runner --version 2>/dev/null || true)
+  if [ "${have##* }" = "$WASM_BINDGEN_VERSION" ]; then
     return
   fi
   log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (takes a few minutes once)"

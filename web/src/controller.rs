@@ -2,7 +2,6 @@
 //! has chosen (selection, partition groups, Clerk inputs). Every change goes through a
 //! [`Command`]; the protocol itself lives in the simulator, never here.
 
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use kv::{ClientId, Op, OpKind};
@@ -151,7 +150,6 @@ pub struct Controller {
     carry: f64,
     selection: Option<Selection>,
     groups: Vec<usize>,
-    reach: Vec<BTreeSet<NodeId>>,
     clerk_errors: Vec<Option<String>>,
     notice: Option<String>,
     help: bool,
@@ -172,7 +170,6 @@ impl Controller {
             playing,
             carry: 0.0,
             selection: None,
-            reach: Vec::new(),
             clerk_errors: Vec::new(),
             notice: None,
             help: false,
@@ -246,9 +243,8 @@ impl Controller {
                 self.groups.iter_mut().for_each(|g| *g = 0);
                 self.sim.heal();
                 let all: Vec<NodeId> = (0..self.settings.servers).collect();
-                for (c, reach) in self.reach.iter_mut().enumerate() {
-                    *reach = all.iter().copied().collect();
-                    self.sim.connect_client(c as ClientId, &all);
+                for c in 0..self.sim.clients() as ClientId {
+                    self.sim.connect_client(c, &all);
                 }
             }
             Command::SetUnreliable(on) => self.sim.set_unreliable(on),
@@ -267,13 +263,11 @@ impl Controller {
             Command::Select(s) => self.selection = s,
             Command::AddClerk => self.add_clerk(),
             Command::SetClerkReach(c, s, on) => {
-                let reach = &mut self.reach[c as usize];
+                let mut servers = self.sim.client_links(c);
+                servers.retain(|&x| x != s);
                 if on {
-                    reach.insert(s);
-                } else {
-                    reach.remove(&s);
+                    servers.push(s);
                 }
-                let servers: Vec<NodeId> = reach.iter().copied().collect();
                 self.sim.connect_client(c, &servers);
             }
             Command::ClerkOp { client, kind, key, value } => {
@@ -292,7 +286,6 @@ impl Controller {
 
     fn add_clerk(&mut self) {
         self.sim.add_client();
-        self.reach.push((0..self.settings.servers).collect());
         self.clerk_errors.push(None);
     }
 
@@ -341,11 +334,6 @@ impl Controller {
     /// Each server's chosen partition group (index into [`GROUPS`]).
     pub fn groups(&self) -> &[usize] {
         &self.groups
-    }
-
-    /// The servers each Clerk can reach.
-    pub fn reach(&self) -> &[BTreeSet<NodeId>] {
-        &self.reach
     }
 
     /// Each Clerk's last refused operation, in words.

@@ -583,6 +583,12 @@ impl Simulator {
         &self.clients[c as usize].clerk
     }
 
+    /// The servers Clerk `c` can reach.
+    pub fn client_links(&self, c: ClientId) -> Vec<NodeId> {
+        let links = &self.clients[c as usize].links;
+        (0..links.len()).filter(|&s| links[s]).collect()
+    }
+
     /// Number of Clerks.
     pub fn clients(&self) -> usize {
         self.clients.len()

@@ -20,6 +20,8 @@ pub struct SimView {
     pub messages: Vec<MessageView>,
     /// Every Clerk, by id.
     pub clients: Vec<ClerkView>,
+    /// The servers each Clerk can reach, by Clerk id.
+    pub client_reach: Vec<Vec<NodeId>>,
     /// Who can reach whom: groups of servers, main group first.
     pub groups: Vec<Vec<NodeId>>,
     /// The network model now.
@@ -129,6 +131,7 @@ impl Simulator {
                 })
                 .collect(),
             clients: (0..self.clients() as ClientId).map(|c| self.clerk(c).view()).collect(),
+            client_reach: (0..self.clients() as ClientId).map(|c| self.client_links(c)).collect(),
             groups: self.topology().groups(),
             network: self.config().network.clone(),
             commit_index: self.commit_index(),

@@ -173,4 +173,6 @@ fn the_view_shows_labelled_logs_maps_sessions_messages_and_what_survives() {
     assert!(!crashed.alive && crashed.raft.is_none() && crashed.store.is_empty());
     assert!(crashed.persisted.last_index >= put.index, "the log survives the crash");
     assert_eq!(sim.view().groups, vec![vec![0, 1, 2]]);
+    sim.connect_client(c, &[1, 2]);
+    assert_eq!(sim.view().client_reach, vec![vec![1, 2]]);
 }

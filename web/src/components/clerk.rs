@@ -79,7 +79,7 @@ pub fn ClerkCard(props: &ClerkProps) -> Html {
         (None, Some((s, e))) => format!("idle; last failed attempt: S{s} {}", attempt_error(e)),
         (None, None) => format!("idle; tries S{} first", clerk.leader),
     };
-    let reach = &ctl.reach()[c as usize];
+    let reach = &view.client_reach[c as usize];
     let ops: Vec<&OpRecord> = ctl.journal().ops().iter().filter(|r| r.client == c).collect();
     let skip = ops.len().saturating_sub(SHOWN);
 
