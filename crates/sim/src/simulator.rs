@@ -1005,7 +1005,10 @@ impl Simulator {
         let server = &mut self.servers[s];
         if let Some(node) = &server.node {
             let at = node.raft().next_deadline().max(self.now);
-            if server.timer_at != Some(at) {
+            // A follower's deadline moves later with every heartbeat. An earlier timer already
+            // queued stays: when it fires, Raft finds nothing due and the true deadline is
+            // queued then — one timer event per timeout instead of one per message.
+            if server.timer_at.is_none_or(|t| t > at) {
                 server.timer_at = Some(at);
                 self.queue.push(at, Event::Timer(s));
             }
