@@ -231,7 +231,8 @@ pub struct Simulator {
     servers: Vec<Server>,
     clients: Vec<Client>,
     topology: Topology,
-    in_flight: BTreeMap<MessageId, InFlight>,
+    /// Boxed: B-tree nodes shift their values on removal, and a message is large.
+    in_flight: BTreeMap<MessageId, Box<InFlight>>,
     next_message: MessageId,
     /// Per directed link, when its latest in-order message arrives.
     link_arrival: FxHashMap<(Endpoint, Endpoint), Time>,
@@ -533,8 +534,8 @@ impl Simulator {
         let copy = self.next_message;
         self.next_message += 1;
         let deliver_at = self.now + plan.base + plan.extra;
-        self.in_flight
-            .insert(copy, InFlight { id: copy, deliver_at, held: false, lost: false, ..original });
+        let copied = InFlight { id: copy, deliver_at, held: false, lost: false, ..*original };
+        self.in_flight.insert(copy, Box::new(copied));
         self.queue.push(deliver_at, Event::Deliver(copy));
         self.record(TraceEvent::Duplicated { id, copy });
         Ok(copy)
@@ -601,7 +602,7 @@ impl Simulator {
 
     /// Messages in flight, in sending order.
     pub fn in_flight(&self) -> impl Iterator<Item = &InFlight> {
-        self.in_flight.values()
+        self.in_flight.values().map(|m| &**m)
     }
 
     /// Counters so far.
@@ -758,7 +759,7 @@ impl Simulator {
     }
 
     /// A message was lost: count it, trace it, and tell a Clerk whose call it was.
-    fn lost(&mut self, m: InFlight, reason: DropReason) {
+    fn lost(&mut self, m: Box<InFlight>, reason: DropReason) {
         self.stats.dropped += 1;
         self.record(TraceEvent::Dropped { id: m.id, reason });
         let call = match (m.packet.from, m.packet.to, &m.packet.payload) {
@@ -984,7 +985,7 @@ impl Simulator {
         let (from_incarnation, to_incarnation) = (self.incarnation(from), self.incarnation(to));
         self.in_flight.insert(
             id,
-            InFlight {
+            Box::new(InFlight {
                 id,
                 packet: Packet { from, to, payload },
                 kind,
@@ -995,7 +996,7 @@ impl Simulator {
                 held: false,
                 from_incarnation,
                 to_incarnation,
-            },
+            }),
         );
         self.queue.push(deliver_at, Event::Deliver(id));
         self.record(TraceEvent::Sent { id, from, to, kind, bytes, deliver_at });
