@@ -1,3 +1,4 @@
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::{Index, Term};
@@ -7,8 +8,9 @@ use crate::{Index, Term};
 pub struct Entry {
     /// The term in which a leader created the entry.
     pub term: Term,
-    /// The service's command, or `None` for the no-op a new leader appends.
-    pub command: Option<Vec<u8>>,
+    /// The service's command, or `None` for the no-op a new leader appends. Shared, not
+    /// copied, between the log, the messages that carry it and the service that applies it.
+    pub command: Option<Bytes>,
 }
 
 /// The log that remains after the last snapshot: entries `first_index()..=last_index()`, plus
@@ -139,7 +141,7 @@ mod tests {
     fn log_with_terms(terms: &[Term]) -> Log {
         let mut log = Log::default();
         for &term in terms {
-            log.push(Entry { term, command: Some(vec![term as u8]) });
+            log.push(Entry { term, command: Some(vec![term as u8].into()) });
         }
         log
     }

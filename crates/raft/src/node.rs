@@ -1,5 +1,6 @@
 use std::fmt;
 
+use bytes::Bytes;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -32,7 +33,7 @@ pub enum ApplyMsg {
         /// The entry's term.
         term: Term,
         /// The service's command.
-        command: Option<Vec<u8>>,
+        command: Option<Bytes>,
     },
     /// A snapshot to restore, received from the leader or read back at restart. The service
     /// replaces its state with it; entries after `index` follow as commands.
@@ -253,7 +254,7 @@ impl Raft {
         if self.role != Role::Leader {
             return Err(NotLeader { leader_hint: self.leader_id });
         }
-        let index = self.append_own_entry(Some(command));
+        let index = self.append_own_entry(Some(command.into()));
         self.send_new_entries();
         Ok((index, self.persistent.current_term))
     }
@@ -401,7 +402,7 @@ impl Raft {
     }
 
     /// Appends an entry of the current term to the leader's own log.
-    pub(crate) fn append_own_entry(&mut self, command: Option<Vec<u8>>) -> Index {
+    pub(crate) fn append_own_entry(&mut self, command: Option<Bytes>) -> Index {
         let term = self.persistent.current_term;
         self.persistent.log.push(Entry { term, command });
         self.persist_dirty = true;

@@ -130,7 +130,7 @@ mod tests {
 
     fn sample() -> PersistentState {
         let mut log = Log::default();
-        log.push(Entry { term: 1, command: Some(b"x".to_vec()) });
+        log.push(Entry { term: 1, command: Some(b"x".to_vec().into()) });
         log.push(Entry { term: 2, command: None });
         PersistentState { current_term: 2, voted_for: Some(1), log }
     }

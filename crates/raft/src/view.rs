@@ -47,7 +47,7 @@ pub struct EntryView {
     /// Term the entry was created in.
     pub term: Term,
     /// The command's bytes; `None` for a no-op.
-    pub command: Option<Vec<u8>>,
+    pub command: Option<bytes::Bytes>,
 }
 
 impl Raft {

@@ -50,7 +50,7 @@ impl Applier {
                         self.last_applied() + 1
                     ));
                 }
-                self.log.push(command.clone());
+                self.log.push(command.as_ref().map(|c| c.to_vec()));
                 match self.snapshot_interval {
                     Some(every) if (index + 1) % every == 0 => {
                         let data =
@@ -81,7 +81,7 @@ mod tests {
     use super::*;
 
     fn command(index: Index) -> ApplyMsg {
-        ApplyMsg::Command { index, term: 1, command: Some(vec![index as u8]) }
+        ApplyMsg::Command { index, term: 1, command: Some(vec![index as u8].into()) }
     }
 
     #[test]

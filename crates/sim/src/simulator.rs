@@ -868,7 +868,7 @@ impl Simulator {
         };
         match msg {
             ApplyMsg::Command { index, command, .. } => {
-                self.invariants.applied(s, *index, command)?
+                self.invariants.applied(s, *index, command.as_deref())?
             }
             ApplyMsg::Snapshot { index, .. } => {
                 self.record(TraceEvent::SnapshotInstalled { server: s, index: *index })
