@@ -523,7 +523,7 @@ impl Simulator {
     /// Loses message `id`.
     pub fn drop_message(&mut self, id: MessageId) -> Result<(), UnknownMessage> {
         let m = self.in_flight.remove(&id).ok_or(UnknownMessage(id))?;
-        self.lost(m, DropReason::ByUser);
+        self.lost(&m, DropReason::ByUser);
         Ok(())
     }
 
@@ -715,7 +715,7 @@ impl Simulator {
             None
         };
         if let Some(reason) = reason {
-            self.lost(m, reason);
+            self.lost(&m, reason);
             return Ok(());
         }
         self.stats.delivered += 1;
@@ -759,7 +759,7 @@ impl Simulator {
     }
 
     /// A message was lost: count it, trace it, and tell a Clerk whose call it was.
-    fn lost(&mut self, m: Box<InFlight>, reason: DropReason) {
+    fn lost(&mut self, m: &InFlight, reason: DropReason) {
         self.stats.dropped += 1;
         self.record(TraceEvent::Dropped { id: m.id, reason });
         let call = match (m.packet.from, m.packet.to, &m.packet.payload) {
