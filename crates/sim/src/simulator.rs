@@ -960,13 +960,12 @@ impl Simulator {
             self.send(Endpoint::Client(c), Endpoint::Server(s), Payload::Request(request));
         }
         let client = &mut self.clients[c as usize];
-        match client.clerk.next_deadline() {
-            Some(at) if client.timer_at != Some(at) => {
+        // As for servers: an earlier timer already queued stays, and re-arms when it fires.
+        if let Some(at) = client.clerk.next_deadline() {
+            if client.timer_at.is_none_or(|t| t > at) {
                 client.timer_at = Some(at);
                 self.queue.push(at, Event::ClientTimer(c));
             }
-            Some(_) => {}
-            None => client.timer_at = None,
         }
     }
 
