@@ -1,8 +1,9 @@
 //! The key/value service of MIT 6.824 Lab 3 on [`raft`], sans-IO like `raft` itself.
 //!
 //! A [`KvServer`] is a Raft node plus a state machine: every operation, Gets included, goes
-//! through the Raft log; a session table of the last Seq (and its reply) per ClientId makes
-//! each Clerk call take effect exactly once despite retries; when the persisted Raft state
+//! through the Raft log; a session table of the last Put/Append's Seq (and its reply) per
+//! ClientId makes each write take effect exactly once despite retries (a retried Get is simply
+//! read again through the log); when the persisted Raft state
 //! reaches `maxraftstate` bytes the server snapshots its map and session table. A [`Clerk`]
 //! is the client's state machine: one operation at a time, retried with the same ClientId and
 //! Seq on the next server after ErrWrongLeader, a failed call or a timeout.

@@ -83,7 +83,8 @@ pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 
 /// What the caller must write to stable storage, atomically, before it sends the messages of
 /// the same [`crate::Ready`]. Applied to the stored state in field order it gives exactly
-/// [`PersistentState::encode`] of the node's state, plus its snapshot.
+/// [`PersistentState::encode`] of the node's state, plus its snapshot (but for the vote, under
+/// the deliberate bug `unsafe_forget_voted_for`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Persist {
     /// The encoded [`HardState`], which replaces the stored one.

@@ -28,7 +28,6 @@ pub use invariants::{Broken, Invariants};
 pub use network::{NetworkConfig, Topology};
 pub use packet::{Endpoint, Packet, PacketKind, Payload};
 pub use persister::Persister;
-pub use queue::{Event, EventQueue};
 pub use simulator::{
     InFlight, MessageId, ProposeError, ServiceConfig, SimConfig, Simulator, Stats, UnknownMessage,
     Violation,

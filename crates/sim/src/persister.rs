@@ -1,6 +1,6 @@
 use std::collections::VecDeque;
 
-use raft::{Index, Persist};
+use raft::{HardState, Index, Persist};
 
 /// A server's stable storage, as the lab's `Persister`: the Raft state and the snapshot,
 /// always written together. The Raft state is kept as its stored bytes — the encoded hard
@@ -48,6 +48,20 @@ impl Persister {
         bytes.extend_from_slice(&self.hard_state);
         self.entries.iter().for_each(|e| bytes.extend_from_slice(e));
         bytes
+    }
+
+    /// The stored hard state (term, vote, snapshot offset), if any was stored and it decodes.
+    /// Cheap: the entries are not read.
+    pub fn hard_state(&self) -> Option<HardState> {
+        postcard::from_bytes(&self.hard_state).ok()
+    }
+
+    /// Index of the last stored entry (the snapshot's last index when no entry is stored).
+    pub fn last_index(&self) -> Index {
+        match self.entries.len() {
+            0 => self.hard_state().map_or(0, |h| h.last_included_index),
+            n => self.first_index + n as Index - 1,
+        }
     }
 
     /// The latest snapshot.

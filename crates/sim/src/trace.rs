@@ -179,11 +179,8 @@ pub enum TraceEvent {
 /// A fingerprint of a trace that is the same on every platform (FNV-1a over the records'
 /// postcard bytes), for checking that two runs, native or in the browser, were identical.
 pub fn digest(trace: &[TraceRecord]) -> u64 {
-    // FNV-1a is a few lines and needs no dependency; it only has to be stable, not strong.
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    trace.iter().fold(OFFSET, |hash, record| {
+    trace.iter().fold(kv::fnv1a_start(), |hash, record| {
         let bytes = postcard::to_allocvec(record).expect("encoding to a Vec cannot fail");
-        bytes.iter().fold(hash, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
+        kv::fnv1a(hash, &bytes)
     })
 }

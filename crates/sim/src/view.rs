@@ -2,7 +2,7 @@
 //! page never reads protocol state any other way, and never computes any.
 
 use kv::{ClerkView, ClientId, Command, PendingView, Seq};
-use raft::{Index, Message, NodeId, PersistentState, RaftView, Term, Time};
+use raft::{Index, Message, NodeId, RaftView, Term, Time};
 use serde::{Deserialize, Serialize};
 
 use crate::{Endpoint, NetworkConfig, PacketKind, Payload, Simulator, Violation};
@@ -163,7 +163,7 @@ impl Simulator {
                 .collect()
         });
         let persister = self.persister(s);
-        let stored = PersistentState::decode(&persister.raft_state()).unwrap_or_default();
+        let stored = persister.hard_state().unwrap_or_default();
         ServerView {
             id: s,
             alive: raft.is_some(),
@@ -178,8 +178,8 @@ impl Simulator {
             persisted: PersistedView {
                 term: stored.current_term,
                 voted_for: stored.voted_for,
-                last_index: stored.log.last_index(),
-                last_included_index: stored.log.last_included_index(),
+                last_index: persister.last_index(),
+                last_included_index: stored.last_included_index,
                 raft_state_bytes: persister.raft_state_size(),
                 snapshot_bytes: persister.snapshot_size(),
             },

@@ -105,6 +105,9 @@ pub fn assert_persisted_state_matches(sim: &Simulator) {
             assert_eq!(stored, raft.persistent_state().encode(), "server {s} at {}", sim.now());
             assert_eq!(PersistentState::decode(&stored).as_ref(), Ok(raft.persistent_state()));
             assert_eq!(sim.persister(s).raft_state_size(), stored.len());
+            let state = raft.persistent_state();
+            assert_eq!(sim.persister(s).hard_state(), Some(state.hard_state()));
+            assert_eq!(sim.persister(s).last_index(), state.log.last_index());
             assert_eq!(sim.persister(s).snapshot(), raft.snapshot_data());
         }
     }
