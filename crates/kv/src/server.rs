@@ -69,6 +69,8 @@ pub struct KvServer {
     /// Requests waiting for their index, by index.
     pending: BTreeMap<Index, PendingView>,
     last_applied: Index,
+    /// Retried Put/Appends the session table answered since this server started.
+    duplicates: u64,
 }
 
 /// Replies to send: to which Clerk, what.
@@ -84,6 +86,7 @@ impl KvServer {
             sessions: SessionTable::default(),
             pending: BTreeMap::new(),
             last_applied: 0,
+            duplicates: 0,
         }
     }
 
@@ -113,6 +116,12 @@ impl KvServer {
         &self.sessions
     }
 
+    /// How many retried Put/Appends the session table has answered (at request or at apply
+    /// time) since this server started: each one an operation not applied twice.
+    pub fn duplicates(&self) -> u64 {
+        self.duplicates
+    }
+
     /// Requests waiting for their index to apply.
     pub fn pending(&self) -> impl Iterator<Item = &PendingView> {
         self.pending.values()
@@ -133,6 +142,7 @@ impl KvServer {
         }
         if !self.config.unsafe_no_dedup {
             if let Some(reply) = self.sessions.duplicate(client_id, seq) {
+                self.duplicates += 1;
                 return Some(ClerkReply { seq, ..reply.clone() });
             }
         }
@@ -230,6 +240,7 @@ impl KvServer {
         let Command { client_id, seq, op } = command;
         if !self.config.unsafe_no_dedup {
             if let Some(reply) = self.sessions.duplicate(*client_id, *seq) {
+                self.duplicates += 1;
                 return reply.clone();
             }
         }

@@ -7,12 +7,14 @@
 //! every event; a violation stops the run and names the seed that replays it.
 //!
 //! [`lab`] ports the MIT 6.824 testers and their Raft (2A–2D) and kvraft (3A–3B) suites onto
-//! the simulator; [`scenario`] runs scenario files (TOML or JSON).
+//! the simulator; [`scenario`] runs scenario files (TOML or JSON) and records and replays a
+//! visitor's session; [`lessons`] are the playground's scenarios with explanations.
 
 mod applier;
 mod history;
 mod invariants;
 pub mod lab;
+pub mod lessons;
 mod network;
 mod packet;
 mod persister;

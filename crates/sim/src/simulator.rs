@@ -290,8 +290,11 @@ impl Simulator {
     /// Adds a Clerk that can reach every server; returns its id.
     pub fn add_client(&mut self) -> ClientId {
         let id = self.clients.len() as ClientId;
-        let clerk =
-            Clerk::new(id, self.config.servers, self.rng.random(), self.config.clerk.clone());
+        // A Clerk's seed comes from its own stream of the run's seed, not from the run's RNG,
+        // so adding a Clerk (as a visitor may at any moment) leaves the rest of the run alone.
+        let mut stream = ChaCha8Rng::seed_from_u64(self.config.seed);
+        stream.set_stream(1 + id);
+        let clerk = Clerk::new(id, self.config.servers, stream.random(), self.config.clerk.clone());
         self.clients.push(Client {
             clerk,
             links: vec![true; self.config.servers],
@@ -610,9 +613,21 @@ impl Simulator {
         &self.stats
     }
 
-    /// Everything recorded so far (empty unless the configuration asks for a trace).
+    /// Everything recorded so far and not yet taken (empty unless the configuration asks for
+    /// a trace).
     pub fn trace(&self) -> &[TraceRecord] {
         &self.trace
+    }
+
+    /// Takes the trace recorded since the last call, so that a long session's memory stays
+    /// bounded by what its reader keeps.
+    pub fn take_trace(&mut self) -> Vec<TraceRecord> {
+        std::mem::take(&mut self.trace)
+    }
+
+    /// When the next event is due, if any is scheduled.
+    pub fn next_event_time(&self) -> Option<Time> {
+        self.queue.peek_time()
     }
 
     /// Every Clerk operation so far, in the order they were called.

@@ -1,7 +1,7 @@
 //! A read-only picture of the whole simulation, as plain data: what a renderer draws. The
 //! page never reads protocol state any other way, and never computes any.
 
-use kv::{ClerkView, ClientId, Command, PendingView, Seq};
+use kv::{ClerkView, ClientId, Command, KvServer, PendingView, Seq};
 use raft::{Index, Message, NodeId, RaftView, Term, Time};
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +47,8 @@ pub struct ServerView {
     pub store: Vec<(String, String)>,
     /// Its session table: per Clerk, the last applied Put/Append's Seq.
     pub sessions: Vec<(ClientId, Seq)>,
+    /// Retried Put/Appends its session table answered instead of applying them again.
+    pub duplicates: u64,
     /// Requests waiting for their index.
     pub pending: Vec<PendingView>,
     /// What its stable storage holds: what survives a crash.
@@ -174,6 +176,7 @@ impl Simulator {
             }),
             sessions: kv
                 .map_or_else(Vec::new, |k| k.sessions().iter().map(|(c, s)| (*c, s.seq)).collect()),
+            duplicates: kv.map_or(0, KvServer::duplicates),
             pending: kv.map_or_else(Vec::new, |k| k.pending().cloned().collect()),
             persisted: PersistedView {
                 term: stored.current_term,

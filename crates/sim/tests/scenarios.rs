@@ -6,7 +6,7 @@ use std::process::Command;
 use sim::scenario::{run, RunVerdict, ScenarioFile, UnsafeMode};
 
 fn load(name: &str) -> ScenarioFile {
-    let path = format!("{}/../../tests/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/lessons/{name}.toml", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     ScenarioFile::from_toml(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
@@ -103,7 +103,7 @@ fn every_cut_of_a_file_is_an_error_or_a_scenario_never_a_panic() {
 fn the_cli_prints_verdicts_replays_seeds_and_exports_porcupine_histories() {
     let dir = std::env::temp_dir().join(format!("raftkv-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let file = format!("{}/../../tests/scenarios/stale-read.toml", env!("CARGO_MANIFEST_DIR"));
+    let file = format!("{}/lessons/stale-read.toml", env!("CARGO_MANIFEST_DIR"));
     let history = dir.join("history.json");
     let out = Command::new(env!("CARGO_BIN_EXE_raftkv"))
         .args(["run", &file, "--seed", "0", "--history", history.to_str().unwrap()])

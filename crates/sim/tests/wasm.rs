@@ -52,8 +52,7 @@ fn the_key_value_service_passes_in_the_browser() {
 
 #[wasm_bindgen_test]
 fn the_checker_catches_a_stale_read_in_the_browser() {
-    let file =
-        ScenarioFile::from_toml(include_str!("../../../tests/scenarios/stale-read.toml")).unwrap();
+    let file = ScenarioFile::from_toml(include_str!("../lessons/stale-read.toml")).unwrap();
     assert!(matches!(run_file(&file, 0).verdict, RunVerdict::NotLinearizable { .. }));
 }
 

@@ -29,10 +29,11 @@
 //! append = 40
 //!
 //! [[actions]]
-//! at_ms = 1000
+//! at_ms = 1000                 # or at_us, for microsecond precision
 //! do = "partition"             # partition | isolate_leader | heal | crash | restart |
 //! groups = [[0, 1], [2, 3, 4]] # disconnect | connect | unreliable | long_reordering |
-//!                              # get | put | append
+//!                              # add_clerk | reach | get | put | append | hold_message |
+//!                              # deliver_message | drop_message | duplicate_message
 //!
 //! [[actions]]
 //! at_ms = 1500
@@ -40,26 +41,36 @@
 //! client = 0
 //! key = "a"
 //! value = "1"
+//!
+//! [lesson]                     # optional: what the page says about this scenario
+//! expect = "not_linearizable"  # linearizable | not_linearizable | invariant_broken
+//! explain = "Why it went wrong."
 //! ```
+//!
+//! A scenario is also how the page records a visitor's session: the setup plus every command
+//! at the virtual microsecond it was given ([`Runner::act`]). Replaying it ([`Runner`]) gives
+//! the same run event for event, which is what time travel and permalinks ([`link`]) rest on.
 
-use std::collections::VecDeque;
+mod link;
+mod runner;
+
+pub use link::{decode_link, encode_link, Link};
+pub use runner::{apply_action, leader_minority, run, ActError, RunReport, RunVerdict, Runner};
+
 use std::fmt;
 
-use check::{check_kv, Budget, Verdict};
-use kv::{ClientId, KvConfig, Op};
+use kv::{KvConfig, Op};
 use raft::{NodeId, Time, MILLISECOND};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    operations, HistoryEntry, NetworkConfig, ServiceConfig, SimConfig, Simulator, Stats, Violation,
-};
+use crate::{MessageId, NetworkConfig, ServiceConfig, SimConfig};
 
 /// The most servers a scenario may have.
 pub const MAX_SERVERS: usize = 9;
 /// The most Clerks a scenario may have.
 pub const MAX_CLIENTS: usize = 64;
+/// The longest run a scenario may ask for: one virtual day.
+pub const MAX_DURATION_MS: u64 = 24 * 3600 * 1000;
 
 /// A scenario, as written in a file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -92,9 +103,42 @@ pub struct ScenarioFile {
     /// Clerks running operations back to back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<Workload>,
+    /// Scripted Clerks that exist from the start (actions naming a later one add it).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub clerks: usize,
     /// Things that happen at given times.
     #[serde(default)]
     pub actions: Vec<TimedAction>,
+    /// What a lesson expects and explains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lesson: Option<LessonSpec>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// The lesson section: what the run should show, and what to say once it has.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LessonSpec {
+    /// The outcome the lesson demonstrates (with its seed).
+    pub expect: Expectation,
+    /// Shown once the outcome is there: what happened and why.
+    #[serde(default)]
+    pub explain: String,
+}
+
+/// How a lesson's run ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expectation {
+    /// Every invariant holds and the history is linearizable.
+    Linearizable,
+    /// The checker finds no linearization.
+    NotLinearizable,
+    /// An invariant breaks.
+    InvariantBroken,
 }
 
 /// A deliberate bug, for lessons in what the checker and the invariants catch.
@@ -171,14 +215,33 @@ fn default_append() -> u32 {
     40
 }
 
-/// An action and when it happens.
+/// An action and when it happens: `at_ms`, or `at_us` for microsecond precision (exactly
+/// one of them).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimedAction {
     /// Virtual time, ms.
-    pub at_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_ms: Option<u64>,
+    /// Virtual time, µs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_us: Option<Time>,
     /// What happens.
     #[serde(flatten)]
     pub action: Action,
+}
+
+impl TimedAction {
+    /// `action` at virtual time `at` (written in ms when it is a whole number of them).
+    pub fn new(at: Time, action: Action) -> TimedAction {
+        let (at_ms, at_us) =
+            if at % MILLISECOND == 0 { (Some(at / MILLISECOND), None) } else { (None, Some(at)) };
+        TimedAction { at_ms, at_us, action }
+    }
+
+    /// When it happens, in virtual µs.
+    pub fn at(&self) -> Time {
+        self.at_us.unwrap_or_else(|| self.at_ms.unwrap_or(0).saturating_mul(MILLISECOND))
+    }
 }
 
 /// Something a scenario does to the cluster or asks of a Clerk.
@@ -197,7 +260,7 @@ pub enum Action {
         #[serde(default)]
         followers: usize,
     },
-    /// Reconnect every server.
+    /// Reconnect every server, and every Clerk to every server.
     Heal,
     /// Crash a server.
     Crash {
@@ -229,6 +292,15 @@ pub enum Action {
         /// On?
         on: bool,
     },
+    /// Add a scripted Clerk.
+    AddClerk,
+    /// Let a scripted Clerk reach exactly these servers (the lab's `ConnectClient`).
+    Reach {
+        /// Which scripted Clerk.
+        client: usize,
+        /// The servers it can reach.
+        servers: Vec<NodeId>,
+    },
     /// A scripted Clerk's Get.
     Get {
         /// Which scripted Clerk.
@@ -254,6 +326,26 @@ pub enum Action {
         /// The value.
         value: String,
     },
+    /// Keep a message in flight until it is delivered by hand.
+    HoldMessage {
+        /// The message.
+        message: MessageId,
+    },
+    /// Deliver a message (held or not) now.
+    DeliverMessage {
+        /// The message.
+        message: MessageId,
+    },
+    /// Lose a message.
+    DropMessage {
+        /// The message.
+        message: MessageId,
+    },
+    /// Send a copy of a message.
+    DuplicateMessage {
+        /// The message.
+        message: MessageId,
+    },
 }
 
 /// A scenario file that cannot be used, and why.
@@ -269,7 +361,8 @@ impl fmt::Display for ScenarioError {
 impl std::error::Error for ScenarioError {}
 
 impl Action {
-    fn op(&self) -> Option<(usize, Op)> {
+    /// A Clerk operation's scripted Clerk and operation.
+    pub fn op(&self) -> Option<(usize, Op)> {
         match self {
             Action::Get { client, key } => Some((*client, Op::get(key.clone()))),
             Action::Put { client, key, value } => {
@@ -281,9 +374,87 @@ impl Action {
             _ => None,
         }
     }
+
+    /// The message it acts on, if any.
+    pub fn message(&self) -> Option<MessageId> {
+        match self {
+            Action::HoldMessage { message }
+            | Action::DeliverMessage { message }
+            | Action::DropMessage { message }
+            | Action::DuplicateMessage { message } => Some(*message),
+            _ => None,
+        }
+    }
+
+    /// The scripted Clerk it names, if any.
+    pub fn client(&self) -> Option<usize> {
+        match self {
+            Action::Get { client, .. }
+            | Action::Put { client, .. }
+            | Action::Append { client, .. }
+            | Action::Reach { client, .. } => Some(*client),
+            _ => None,
+        }
+    }
+
+    /// Checks it against a cluster of `servers`: servers that exist, groups that do not
+    /// overlap, Clerk numbers and operation sizes within bounds.
+    pub fn check(&self, servers: usize) -> Result<(), String> {
+        let named: Vec<NodeId> = match self {
+            Action::Crash { server }
+            | Action::Restart { server }
+            | Action::Disconnect { server }
+            | Action::Connect { server } => vec![*server],
+            Action::Partition { groups } => groups.iter().flatten().copied().collect(),
+            Action::Reach { servers, .. } => servers.clone(),
+            _ => Vec::new(),
+        };
+        if let Some(s) = named.iter().find(|&&s| s >= servers) {
+            return Err(format!("server {s} does not exist (servers = {servers})"));
+        }
+        if let Action::Partition { groups } = self {
+            let mut seen = vec![false; servers];
+            for &s in groups.iter().flatten() {
+                if std::mem::replace(&mut seen[s], true) {
+                    return Err(format!("server {s} is in two groups"));
+                }
+            }
+        }
+        if let Some(client) = self.client().filter(|&c| c >= MAX_CLIENTS) {
+            return Err(format!("client {client} is more than {MAX_CLIENTS}"));
+        }
+        if let Some((_, op)) = self.op() {
+            op.validate().map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
 }
 
 impl ScenarioFile {
+    /// The playground's own scenario: `servers` servers, one Clerk, links slow enough to
+    /// watch (8–15 ms, as RaftScope's), and nothing scripted: the visitor acts.
+    pub fn playground(servers: usize, seed: u64, max_raft_state: Option<usize>) -> ScenarioFile {
+        ScenarioFile {
+            name: "Playground".into(),
+            description: String::new(),
+            servers,
+            seed,
+            duration_ms: 3600 * 1000,
+            max_raft_state,
+            unsafe_modes: Vec::new(),
+            network: NetworkSpec {
+                min_delay_us: Some(8 * MILLISECOND),
+                max_delay_us: Some(15 * MILLISECOND),
+                ..NetworkSpec::default()
+            },
+            raft: RaftSpec::default(),
+            workload: None,
+            clerks: 1,
+            actions: Vec::new(),
+            lesson: None,
+        }
+    }
+
     /// Reads TOML; errors name the line and the field.
     pub fn from_toml(text: &str) -> Result<ScenarioFile, ScenarioError> {
         let file: ScenarioFile = toml::from_str(text).map_err(|e| ScenarioError(e.to_string()))?;
@@ -315,8 +486,8 @@ impl ScenarioFile {
         if !(1..=MAX_SERVERS).contains(&self.servers) {
             return err(format!("servers: {} is not between 1 and {MAX_SERVERS}", self.servers));
         }
-        if self.duration_ms == 0 {
-            return err("duration_ms: must be more than 0".into());
+        if !(1..=MAX_DURATION_MS).contains(&self.duration_ms) {
+            return err(format!("duration_ms: must be between 1 and {MAX_DURATION_MS}"));
         }
         if let Some([lo, hi]) = self.raft.election_timeout_ms {
             if lo == 0 || lo >= hi {
@@ -349,40 +520,19 @@ impl ScenarioFile {
                     .map_err(|e| ScenarioError(format!("workload.keys: {e}")))?;
             }
         }
+        if self.clerks > MAX_CLIENTS {
+            return err(format!("clerks: {} is more than {MAX_CLIENTS}", self.clerks));
+        }
         for (i, a) in self.actions.iter().enumerate() {
-            let server_ok = |s: &NodeId| *s < self.servers;
-            let bad_server = match &a.action {
-                Action::Crash { server }
-                | Action::Restart { server }
-                | Action::Disconnect { server }
-                | Action::Connect { server } => (!server_ok(server)).then_some(*server),
-                Action::Partition { groups } => {
-                    groups.iter().flatten().find(|s| !server_ok(s)).copied()
-                }
-                _ => None,
-            };
-            if let Some(s) = bad_server {
-                return err(format!(
-                    "actions[{i}]: server {s} does not exist (servers = {})",
-                    self.servers
-                ));
+            if a.at_ms.is_some() == a.at_us.is_some() {
+                return err(format!("actions[{i}]: give exactly one of at_ms and at_us"));
             }
-            if let Action::Partition { groups } = &a.action {
-                let mut seen = vec![false; self.servers];
-                for &s in groups.iter().flatten() {
-                    if std::mem::replace(&mut seen[s], true) {
-                        return err(format!("actions[{i}]: server {s} is in two groups"));
-                    }
-                }
+            if a.at_ms.is_some_and(|ms| ms.checked_mul(MILLISECOND).is_none()) {
+                return err(format!("actions[{i}]: at_ms is too large"));
             }
-            if let Some((client, op)) = a.action.op() {
-                if client >= MAX_CLIENTS {
-                    return err(format!(
-                        "actions[{i}]: client {client} is more than {MAX_CLIENTS}"
-                    ));
-                }
-                op.validate().map_err(|e| ScenarioError(format!("actions[{i}]: {e}")))?;
-            }
+            a.action
+                .check(self.servers)
+                .map_err(|e| ScenarioError(format!("actions[{i}]: {e}")))?;
         }
         Ok(())
     }
@@ -418,192 +568,5 @@ impl ScenarioFile {
             unsafe_no_dedup: has(UnsafeMode::NoDedup),
         });
         config
-    }
-}
-
-/// How a run ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RunVerdict {
-    /// The history is linearizable and no invariant broke.
-    Linearizable,
-    /// The checker found no linearization of this key's operations.
-    NotLinearizable {
-        /// The key.
-        key: String,
-    },
-    /// The checker ran out of budget.
-    Unknown,
-    /// An invariant broke and stopped the run.
-    InvariantBroken(Violation),
-}
-
-impl RunVerdict {
-    /// Whether the run passed (Unknown passes, as the lab's porcupine timeout does).
-    pub fn passed(&self) -> bool {
-        matches!(self, RunVerdict::Linearizable | RunVerdict::Unknown)
-    }
-}
-
-impl fmt::Display for RunVerdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RunVerdict::Linearizable => write!(f, "linearizable"),
-            RunVerdict::NotLinearizable { key } => write!(f, "NOT linearizable (key {key:?})"),
-            RunVerdict::Unknown => write!(f, "unknown (the checker ran out of budget)"),
-            RunVerdict::InvariantBroken(v) => {
-                write!(f, "invariant broken at {} µs: {}", v.at, v.broken)
-            }
-        }
-    }
-}
-
-/// A finished run of a scenario.
-#[derive(Clone, Debug)]
-pub struct RunReport {
-    /// The seed.
-    pub seed: u64,
-    /// How it ended.
-    pub verdict: RunVerdict,
-    /// Every Clerk operation.
-    pub history: Vec<HistoryEntry>,
-    /// Virtual time reached.
-    pub virtual_time: Time,
-    /// The simulator's counters.
-    pub stats: Stats,
-}
-
-/// Runs `file` with `seed`: the workload and the actions until `duration_ms`, then the
-/// checker over the history.
-pub fn run(file: &ScenarioFile, seed: u64) -> RunReport {
-    let mut sim = Simulator::new(file.sim_config(seed));
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7363_656e_6172_696f);
-    let end = file.duration_ms * MILLISECOND;
-    let workers: Vec<ClientId> = match &file.workload {
-        Some(w) => (0..w.clients).map(|_| sim.add_client()).collect(),
-        None => Vec::new(),
-    };
-    let scripted =
-        file.actions.iter().filter_map(|a| a.action.op()).map(|(c, _)| c + 1).max().unwrap_or(0);
-    let script_clients: Vec<ClientId> = (0..scripted).map(|_| sim.add_client()).collect();
-    let mut queued: Vec<VecDeque<Op>> = vec![VecDeque::new(); scripted];
-    let mut counts = vec![0u64; workers.len()];
-    let mut actions: Vec<&TimedAction> = file.actions.iter().collect();
-    actions.sort_by_key(|a| a.at_ms);
-    let mut actions = actions.into_iter().peekable();
-
-    let result = (|| -> Result<(), Violation> {
-        if let Some(w) = &file.workload {
-            for (i, &c) in workers.iter().enumerate() {
-                let op = workload_op(w, i, &mut counts[i], &mut rng);
-                let _ = sim.client_start(c, op);
-            }
-        }
-        loop {
-            let next_action = actions.peek().map(|a| a.at_ms * MILLISECOND);
-            let until = next_action.map_or(end, |t| t.min(end));
-            while let Some(done) = sim.run_until_completion(until)? {
-                if let Some(i) = workers.iter().position(|&c| c == done.client_id) {
-                    if sim.now() < end {
-                        let w = file.workload.as_ref().expect("workers imply a workload");
-                        let op = workload_op(w, i, &mut counts[i], &mut rng);
-                        let _ = sim.client_start(done.client_id, op);
-                    }
-                } else if let Some(j) = script_clients.iter().position(|&c| c == done.client_id) {
-                    if let Some(op) = queued[j].pop_front() {
-                        let _ = sim.client_start(done.client_id, op);
-                    }
-                }
-            }
-            if sim.now() >= end {
-                return Ok(());
-            }
-            while actions.peek().is_some_and(|a| a.at_ms * MILLISECOND <= sim.now()) {
-                let action = &actions.next().expect("peeked").action;
-                if let Some((j, op)) = action.op() {
-                    let c = script_clients[j];
-                    if sim.clerk(c).in_progress().is_some() {
-                        queued[j].push_back(op);
-                    } else {
-                        let _ = sim.client_start(c, op);
-                    }
-                } else {
-                    apply_action(&mut sim, action);
-                }
-            }
-        }
-    })();
-
-    let verdict = match result {
-        Err(violation) => RunVerdict::InvariantBroken(violation),
-        Ok(()) => {
-            let checked = check_kv(&operations(sim.history()), Budget::default());
-            match checked.verdict {
-                Verdict::Linearizable => RunVerdict::Linearizable,
-                Verdict::Unknown => RunVerdict::Unknown,
-                Verdict::NotLinearizable => {
-                    let key = checked.keys.iter().find(|k| k.verdict == Verdict::NotLinearizable);
-                    RunVerdict::NotLinearizable {
-                        key: key.map(|k| k.key.clone()).unwrap_or_default(),
-                    }
-                }
-            }
-        }
-    };
-    RunReport {
-        seed,
-        verdict,
-        history: sim.history().to_vec(),
-        virtual_time: sim.now(),
-        stats: sim.stats().clone(),
-    }
-}
-
-/// A workload Clerk's next operation; Put and Append values are unique, so a duplicated
-/// Append shows.
-fn workload_op(w: &Workload, client: usize, count: &mut u64, rng: &mut ChaCha8Rng) -> Op {
-    *count += 1;
-    let key = w.keys[rng.random_range(0..w.keys.len())].clone();
-    let value = format!("{client}.{count} ");
-    let pick = rng.random_range(0..w.get + w.put + w.append);
-    if pick < w.get {
-        Op::get(key)
-    } else if pick < w.get + w.put {
-        Op::put(key, value)
-    } else {
-        Op::append(key, value)
-    }
-}
-
-/// The current leader (of the latest term, among live servers) and `followers` others, and the
-/// remaining servers; `None` if no server leads.
-pub fn leader_minority(sim: &Simulator, followers: usize) -> Option<(Vec<NodeId>, Vec<NodeId>)> {
-    let n = sim.config().servers;
-    let leader = (0..n)
-        .filter_map(|s| sim.raft(s).filter(|r| r.is_leader()).map(|r| (r.term(), s)))
-        .max()?
-        .1;
-    let mut minority = vec![leader];
-    minority.extend((0..n).filter(|&s| s != leader).take(followers));
-    let majority = (0..n).filter(|s| !minority.contains(s)).collect();
-    Some((minority, majority))
-}
-
-/// Carries out a cluster action (not a Clerk operation).
-pub fn apply_action(sim: &mut Simulator, action: &Action) {
-    match action {
-        Action::Partition { groups } => sim.partition(groups),
-        Action::IsolateLeader { followers } => {
-            if let Some((minority, majority)) = leader_minority(sim, *followers) {
-                sim.partition(&[majority, minority]);
-            }
-        }
-        Action::Heal => sim.heal(),
-        Action::Crash { server } => sim.crash(*server),
-        Action::Restart { server } => sim.restart(*server),
-        Action::Disconnect { server } => sim.disconnect(*server),
-        Action::Connect { server } => sim.connect(*server),
-        Action::Unreliable { on } => sim.set_unreliable(*on),
-        Action::LongReordering { on } => sim.set_long_reordering(*on),
-        Action::Get { .. } | Action::Put { .. } | Action::Append { .. } => {}
     }
 }
