@@ -7,9 +7,13 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::api;
 use crate::clock::{now_ms, page_hidden, FrameLoop, Listener};
-use crate::components::{Clerks, Cluster, Controls, EventLog, Help, Inspector, Logs};
-use crate::controller::{Command, Controller, Settings};
+use crate::components::{
+    Clerks, Cluster, Controls, EventLog, Help, History, Inspector, LessonCard, Logs, SessionBar,
+};
+use crate::controller::{Command, Controller};
+use crate::start::Start;
 
 /// The controller as the panels receive it: shared, and compared by version so that every
 /// change re-renders them and nothing else does.
@@ -46,13 +50,16 @@ pub struct PanelProps {
 pub struct AppProps {
     /// Whether the clock starts running at once.
     pub autoplay: bool,
-    /// The first run's settings.
-    pub settings: Settings,
+    /// What the page opens with.
+    pub start: Start,
+    /// Chrome-less, for an iframe in a course page: the cluster, the Clerks and the history,
+    /// with a compact clock bar, fitted to the frame.
+    pub embed: bool,
 }
 
 impl Default for AppProps {
     fn default() -> Self {
-        AppProps { autoplay: true, settings: Settings::default() }
+        AppProps { autoplay: true, start: Start::Playground(Default::default()), embed: false }
     }
 }
 
@@ -70,22 +77,41 @@ struct FrameCost {
 pub fn App(props: &AppProps) -> Html {
     let render_start = now_ms();
     let ctl = {
-        let (settings, autoplay) = (props.settings.clone(), props.autoplay);
-        use_mut_ref(move || Controller::new(settings, autoplay))
+        let (start, autoplay) = (props.start.clone(), props.autoplay);
+        use_mut_ref(move || start.controller(autoplay))
     };
     let version = use_mut_ref(|| 0u64);
     let redraw = use_force_update();
     let cost = use_mut_ref(FrameCost::default);
     let visible = use_state(|| !page_hidden());
 
+    let api = use_mut_ref(|| None::<api::Api>);
     let on = {
-        let (ctl, redraw, version) = (ctl.clone(), redraw.clone(), version.clone());
+        let (ctl, redraw, version, api) =
+            (ctl.clone(), redraw.clone(), version.clone(), api.clone());
         Callback::from(move |command: Command| {
-            ctl.borrow_mut().apply(command);
+            // A refused command shows as the notice.
+            let _ = ctl.borrow_mut().apply(command);
             *version.borrow_mut() += 1;
+            if let Some(api) = &*api.borrow() {
+                api.publish(&mut ctl.borrow_mut());
+            }
             redraw.force_update();
         })
     };
+
+    // The JavaScript API for course pages, `window.raftkv`.
+    {
+        let (ctl, redraw, version, api) =
+            (ctl.clone(), redraw.clone(), version.clone(), api.clone());
+        use_effect_with((), move |_| {
+            *api.borrow_mut() = api::install(ctl, move || {
+                *version.borrow_mut() += 1;
+                redraw.force_update();
+            });
+            move || drop(api.borrow_mut().take())
+        });
+    }
 
     // Pause the clock while the tab is hidden.
     {
@@ -119,14 +145,17 @@ pub fn App(props: &AppProps) -> Html {
     // The clock: one animation-frame loop while playing and visible, none otherwise.
     let playing = ctl.borrow().playing();
     {
-        let (ctl, redraw, version, cost) =
-            (ctl.clone(), redraw.clone(), version.clone(), cost.clone());
+        let (ctl, redraw, version, cost, api) =
+            (ctl.clone(), redraw.clone(), version.clone(), cost.clone(), api.clone());
         use_effect_with(playing && *visible, move |&run| {
             let frames = run.then(|| {
                 FrameLoop::start(move |elapsed| {
                     let start = now_ms();
                     ctl.borrow_mut().advance(elapsed);
                     cost.borrow_mut().sim = now_ms() - start;
+                    if let Some(api) = &*api.borrow() {
+                        api.publish(&mut ctl.borrow_mut());
+                    }
                     *version.borrow_mut() += 1;
                     redraw.force_update();
                 })
@@ -154,6 +183,29 @@ pub fn App(props: &AppProps) -> Html {
         crate::components::controls::speed_text(c.speed()),
         view.servers.len()
     );
+    let alerts = html! {
+        <>
+            if let Some(v) = &view.violation {
+                <p class="violation" role="alert">{ format!("Invariant broken: {v}") }</p>
+            }
+            if let Some(n) = c.notice() {
+                <p class="notice" role="alert">{ n }</p>
+            }
+        </>
+    };
+    if props.embed {
+        return html! {
+            <div class="app embed">
+                <SessionBar model={model.clone()} on={on.clone()} embed=true />
+                { alerts }
+                <main class="grid">
+                    <Cluster model={model.clone()} on={on.clone()} />
+                    <Clerks model={model.clone()} on={on.clone()} />
+                    <History model={model.clone()} on={on.clone()} />
+                </main>
+            </div>
+        };
+    }
     html! {
         <div class="app">
             <header class="top">
@@ -161,17 +213,15 @@ pub fn App(props: &AppProps) -> Html {
                 <p class="status" role="status">{ status }</p>
             </header>
             <Controls model={model.clone()} on={on.clone()} />
-            if let Some(v) = &view.violation {
-                <p class="violation" role="alert">{ format!("Invariant broken: {v}") }</p>
-            }
-            if let Some(n) = c.notice() {
-                <p class="notice" role="alert">{ n }</p>
-            }
+            <SessionBar model={model.clone()} on={on.clone()} embed=false />
+            <LessonCard model={model.clone()} on={on.clone()} />
+            { alerts }
             <main class="grid">
                 <Cluster model={model.clone()} on={on.clone()} />
                 <Inspector model={model.clone()} on={on.clone()} />
                 <Logs model={model.clone()} on={on.clone()} />
                 <Clerks model={model.clone()} on={on.clone()} />
+                <History model={model.clone()} on={on.clone()} />
                 <EventLog model={model.clone()} on={on.clone()} />
             </main>
             <footer class="foot">

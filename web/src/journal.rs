@@ -5,10 +5,12 @@ use std::collections::{HashMap, VecDeque};
 
 use kv::{AttemptError, ClientId, Op, Seq};
 use raft::{Index, NodeId, Role, Time, MILLISECOND};
-use sim::{DropReason, Endpoint, MessageId, PacketKind, Simulator, TraceEvent};
+use sim::{DropReason, Endpoint, MessageId, PacketKind, Simulator, TraceEvent, TraceRecord};
 
 /// How many lines the event log keeps.
 const MAX_LINES: usize = 400;
+/// How many lines the outbox keeps for subscribers that have not collected them.
+const MAX_OUTBOX: usize = 100_000;
 /// How long (virtual µs) a dropped message's mark stays on screen.
 pub const DROP_MARK_LIFETIME: Time = 250 * MILLISECOND;
 
@@ -115,29 +117,53 @@ struct Flight {
 /// The page's memory of the trace.
 #[derive(Default)]
 pub struct Journal {
-    cursor: usize,
+    /// Records read so far: the next line's position.
+    seen: usize,
     lines: VecDeque<Line>,
+    /// Every new line, for subscribers (of the JavaScript API), once one has asked.
+    outbox: Option<VecDeque<Line>>,
     ops: Vec<OpRecord>,
     drops: Vec<DropMark>,
     flights: HashMap<MessageId, Flight>,
 }
 
 impl Journal {
-    /// Reads the trace records added since the last call.
-    pub fn absorb(&mut self, sim: &Simulator) {
-        let trace = sim.trace();
-        for (seq, record) in trace.iter().enumerate().skip(self.cursor) {
+    /// Reads trace records taken from the simulator since the last call.
+    pub fn absorb(&mut self, trace: Vec<TraceRecord>, sim: &Simulator) {
+        for record in trace {
             self.note_flight(record.at, &record.event);
             self.note_op(sim, record.at, &record.event);
             let (category, text) = describe(&record.event);
-            self.lines.push_back(Line { seq, at: record.at, category, text });
-        }
-        self.cursor = trace.len();
-        while self.lines.len() > MAX_LINES {
-            self.lines.pop_front();
+            let line = Line { seq: self.seen, at: record.at, category, text };
+            if let Some(outbox) = &mut self.outbox {
+                if outbox.len() == MAX_OUTBOX {
+                    outbox.pop_front();
+                }
+                outbox.push_back(line.clone());
+            }
+            self.lines.push_back(line);
+            self.seen += 1;
+            if self.lines.len() > MAX_LINES {
+                self.lines.pop_front();
+            }
         }
         let now = sim.now();
         self.drops.retain(|d| d.at + DROP_MARK_LIFETIME > now);
+    }
+
+    /// Starts keeping every new line until [`Journal::take_outbox`] collects them.
+    pub fn open_outbox(&mut self) {
+        self.outbox.get_or_insert_with(VecDeque::new);
+    }
+
+    /// Whether the outbox is open.
+    pub fn outbox_open(&self) -> bool {
+        self.outbox.is_some()
+    }
+
+    /// The lines since the last call (none unless the outbox is open).
+    pub fn take_outbox(&mut self) -> Vec<Line> {
+        self.outbox.as_mut().map_or_else(Vec::new, |o| o.drain(..).collect())
     }
 
     /// The event log, oldest first.

@@ -1,5 +1,12 @@
-//! The playground page's entry point: mounts [`web::App`] on `<body>`.
+//! The playground page's entry point: reads what the URL asks for (`?lesson=ID`, `?embed`,
+//! `#run=…`) and mounts [`web::App`] on `<body>`.
 
 fn main() {
-    yew::Renderer::<web::App>::new().render();
+    let location = web_sys::window().map(|w| w.location());
+    let part = |f: fn(&web_sys::Location) -> Result<String, wasm_bindgen::JsValue>| {
+        location.as_ref().and_then(|l| f(l).ok()).unwrap_or_default()
+    };
+    let (start, embed) = web::start::from_url(&part(|l| l.search()), &part(|l| l.hash()));
+    let props = web::AppProps { autoplay: true, start, embed };
+    yew::Renderer::<web::App>::with_props(props).render();
 }

@@ -5,74 +5,14 @@
 //!  cargo test -p web --target wasm32-unknown-unknown`
 #![cfg(target_arch = "wasm32")]
 
+mod common;
+
+use common::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web::{App, AppProps, Settings};
-use web_sys::{Element, EventInit, HtmlElement, HtmlInputElement};
+use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Renders a paused playground into a fresh div.
-async fn mount() -> Element {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let root = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&root).unwrap();
-    let props = AppProps { autoplay: false, settings: Settings::default() };
-    yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
-    root
-}
-
-fn all(root: &Element, selector: &str) -> Vec<HtmlElement> {
-    let list = root.query_selector_all(selector).unwrap();
-    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()).collect()
-}
-
-/// How many elements (HTML or SVG) match `selector`.
-fn count(root: &Element, selector: &str) -> u32 {
-    root.query_selector_all(selector).unwrap().length()
-}
-
-fn text(e: &Element) -> String {
-    e.text_content().unwrap_or_default()
-}
-
-/// Clicks the first button under `scope` whose text is `label`.
-async fn click(root: &Element, scope: &str, label: &str) {
-    let button = all(root, &format!("{scope} button"))
-        .into_iter()
-        .find(|b| text(b).trim() == label)
-        .unwrap_or_else(|| panic!("no button {label:?} in {scope}"));
-    button.click();
-    yew::scheduler::flush().await;
-}
-
-/// Runs one second of virtual time, `n` times.
-async fn skip(root: &Element, n: usize) {
-    for _ in 0..n {
-        click(root, ".controls", "+1 s").await;
-    }
-}
-
-/// Types `value` into the input matching `selector`.
-async fn type_into(root: &Element, selector: &str, value: &str) {
-    let input: HtmlInputElement =
-        root.query_selector(selector).unwrap().unwrap().dyn_into().unwrap();
-    input.set_value(value);
-    let init = EventInit::new();
-    init.set_bubbles(true);
-    let event = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
-    input.dispatch_event(&event).unwrap();
-    yew::scheduler::flush().await;
-}
-
-fn leaders(root: &Element) -> u32 {
-    count(root, ".ring .server.leader")
-}
-
-fn ops(root: &Element) -> String {
-    all(root, ".clerk-card .ops").iter().map(|o| text(o)).collect()
-}
 
 #[wasm_bindgen_test]
 async fn a_leader_appears() {

@@ -3,6 +3,8 @@
 //! `?lesson=ID`; the CLI runs them like any file (`crates/sim/lessons/ID.toml`); the tests
 //! check that each one still shows what it claims.
 
+use std::sync::OnceLock;
+
 use crate::scenario::ScenarioFile;
 
 /// A lesson: its id (the file name, and the page's URL parameter) and its scenario text.
@@ -44,4 +46,15 @@ lessons!(
 /// The lesson called `id`.
 pub fn lesson(id: &str) -> Option<&'static Lesson> {
     LESSONS.iter().find(|l| l.id == id)
+}
+
+/// Every lesson with its scenario, parsed once (a page asks on every frame).
+pub fn parsed() -> &'static [(Lesson, ScenarioFile)] {
+    static PARSED: OnceLock<Vec<(Lesson, ScenarioFile)>> = OnceLock::new();
+    PARSED.get_or_init(|| LESSONS.iter().map(|l| (*l, l.scenario())).collect())
+}
+
+/// The lesson whose scenario is called `name`, if any.
+pub fn named(name: &str) -> Option<&'static (Lesson, ScenarioFile)> {
+    parsed().iter().find(|(_, f)| f.name == name)
 }

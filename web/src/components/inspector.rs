@@ -1,9 +1,11 @@
-//! The inspector: the clicked server (with what a crash keeps and loses, and crash/restart)
-//! or the clicked message (with hold, drop, deliver now, duplicate).
+//! The inspector: the clicked server (with what a crash keeps and loses, and crash/restart),
+//! the clicked message (with hold, drop, deliver now, duplicate), or the clicked operation of
+//! the history (with the server and log entry that served it).
 
-use sim::{MessageView, ServerView, SimView};
+use sim::{HistoryEntry, MessageView, ServerView, SimView};
 use yew::prelude::*;
 
+use super::history::describe;
 use super::seconds;
 use crate::app::PanelProps;
 use crate::controller::{Command, MessageAction, Selection};
@@ -28,6 +30,10 @@ pub fn Inspector(props: &PanelProps) -> Html {
             None => html! {
                 <p>{ format!("Message #{id} is no longer in flight: it was delivered or lost.") }</p>
             },
+        },
+        Some(Selection::Op(i)) => match ctl.runner().sim().history().get(i) {
+            Some(e) => op_details(e, on),
+            None => html! { <p>{ "No such operation." }</p> },
         },
         None => in_flight(&view, on),
     };
@@ -110,6 +116,32 @@ fn server_details(s: &ServerView, on: &Callback<Command>) -> Html {
                 <dt>{ "snapshot" }</dt><dd>{ format!("up to index {} ({} bytes)", p.last_included_index, p.snapshot_bytes) }</dd>
                 <dt>{ "Raft state" }</dt><dd>{ format!("{} bytes", p.raft_state_bytes) }</dd>
             </dl>
+        </div>
+    }
+}
+
+fn op_details(e: &HistoryEntry, on: &Callback<Command>) -> Html {
+    let served = e.server.map(|s| {
+        let at = e.index.map_or(String::new(), |i| format!(" (its log entry {i} is outlined in Logs)"));
+        html! {
+            <p>
+                { format!("Answered by S{s}{at}. ") }
+                <button class="link" onclick={on.reform(move |_| Command::Select(Some(Selection::Server(s))))}>
+                    { format!("Inspect S{s}") }
+                </button>
+            </p>
+        }
+    });
+    html! {
+        <div class="op-details">
+            <h3>{ format!("C{} operation #{}", e.client, e.seq) }</h3>
+            <p>{ describe(e) }</p>
+            <dl class="fields">
+                <dt>{ "called" }</dt><dd>{ seconds(e.call) }</dd>
+                <dt>{ "returned" }</dt><dd>{ e.ret.map_or("not yet".to_string(), seconds) }</dd>
+                <dt>{ "attempts" }</dt><dd>{ e.attempts }</dd>
+            </dl>
+            { for served }
         </div>
     }
 }

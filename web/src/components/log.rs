@@ -1,6 +1,7 @@
 //! Each server's log: entries coloured by term, committed or not, the snapshot prefix, the
 //! leader's next/match per follower, and an expandable key/value map and session table.
 
+use raft::{Index, NodeId};
 use sim::ServerView;
 use yew::prelude::*;
 
@@ -16,16 +17,28 @@ const SHOWN: usize = 20;
 pub fn Logs(props: &PanelProps) -> Html {
     let ctl = props.model.get();
     let view = ctl.view();
+    // The entry that served the operation selected in the history, if any.
+    let served = match ctl.selection() {
+        Some(Selection::Op(i)) => {
+            ctl.runner().sim().history().get(i).and_then(|e| e.server.zip(e.index))
+        }
+        _ => None,
+    };
     html! {
         <section class="panel logs-panel" aria-labelledby="logs-title">
             <h2 id="logs-title">{ "Logs" }</h2>
             <p class="hint">{ "Solid = committed, dashed = not yet. ▣ = snapshot (last included index@term)." }</p>
-            { for view.servers.iter().map(|s| row(s, view.servers.len(), &props.on)) }
+            { for view.servers.iter().map(|s| row(s, view.servers.len(), served, &props.on)) }
         </section>
     }
 }
 
-fn row(s: &ServerView, servers: usize, on: &Callback<Command>) -> Html {
+fn row(
+    s: &ServerView,
+    servers: usize,
+    served: Option<(NodeId, Index)>,
+    on: &Callback<Command>,
+) -> Html {
     let id = s.id;
     let Some(r) = &s.raft else {
         return html! {
@@ -63,7 +76,8 @@ fn row(s: &ServerView, servers: usize, on: &Callback<Command>) -> Html {
                     <li class="more">{ format!("…{hidden}") }</li>
                 }
                 { for s.entries.iter().skip(hidden).map(|e| html! {
-                    <li class={classes!("entry", (!e.committed).then_some("uncommitted"))}
+                    <li class={classes!("entry", (!e.committed).then_some("uncommitted"),
+                            (served == Some((id, e.index))).then_some("served"))}
                         style={format!("background: {}", term_colour(e.term))}
                         title={format!("index {} term {}: {}{}", e.index, e.term, e.label,
                             if e.committed { " (committed)" } else { " (not committed)" })}>
@@ -74,7 +88,8 @@ fn row(s: &ServerView, servers: usize, on: &Callback<Command>) -> Html {
             </ol>
             { for progress }
             <details class="state">
-                <summary>{ format!("KV map ({} keys) · sessions ({})", s.store.len(), s.sessions.len()) }</summary>
+                <summary>{ format!("KV map ({} keys) · sessions ({}) · duplicates answered: {}",
+                    s.store.len(), s.sessions.len(), s.duplicates) }</summary>
                 <table class="kv">
                     <caption>{ format!("S{id} key/value map") }</caption>
                     <tr><th scope="col">{ "key" }</th><th scope="col">{ "value" }</th></tr>

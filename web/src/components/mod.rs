@@ -5,16 +5,22 @@ pub mod cluster;
 pub mod controls;
 pub mod event_log;
 pub mod help;
+pub mod history;
 pub mod inspector;
+pub mod lesson;
 pub mod log;
+pub mod session;
 
 pub use clerk::Clerks;
 pub use cluster::Cluster;
 pub use controls::Controls;
 pub use event_log::EventLog;
 pub use help::Help;
+pub use history::History;
 pub use inspector::Inspector;
+pub use lesson::LessonCard;
 pub use log::Logs;
+pub use session::SessionBar;
 
 /// Colours for terms 1, 2, 3, …, in turn: readable under white text, and none of them the
 /// purple of InstallSnapshot or the green of the Clerks.

@@ -1,0 +1,310 @@
+//! The JavaScript API a course page uses to drive an embedded playground:
+//! `window.raftkv` (in the iframe: `iframe.contentWindow.raftkv`).
+//!
+//! ```js
+//! const kv = frame.contentWindow.raftkv;
+//! kv.load("two-leaders");                 // a lesson id, or a scenario file (TOML or JSON)
+//! kv.partition([[0, 1], [2, 3, 4]]);      // groups of servers; kv.heal() joins them again
+//! kv.crash(2); kv.restart(2); kv.isolateLeader(); kv.setUnreliable(true);
+//! kv.op(0, "put", "x", "1");              // Clerk 0: "get" | "put" | "append"
+//! kv.run(1000);                           // run 1000 ms of virtual time now
+//! kv.play(); kv.pause(); kv.step(); kv.travel(500);
+//! const id = kv.subscribe(e => console.log(e.at_us, e.category, e.text));
+//! kv.unsubscribe(id);
+//! kv.state();   // { now_us, servers: [...], verdict, violation, history: [...] }
+//! kv.link();    // a permalink to this run at this moment
+//! ```
+//!
+//! Every call goes through the same [`Command`]s as the page's buttons; a call that cannot be
+//! carried out throws an `Error` saying why, and changes nothing.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use check::Verdict;
+use kv::OpKind;
+use raft::{Role, MILLISECOND};
+use serde::Serialize;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::controller::{Command, Controller};
+use crate::files;
+
+/// The name of the API object on `window`.
+const NAME: &str = "raftkv";
+
+type Method = Closure<dyn Fn(JsValue, JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>>;
+/// A method's body: the controller and up to four arguments in, a value or a reason out.
+type Body = Box<dyn Fn(&mut Controller, [JsValue; 4]) -> Result<JsValue, String>>;
+
+/// Subscribers by id.
+type Subscribers = Rc<RefCell<Vec<(u32, js_sys::Function)>>>;
+
+/// The installed API; dropping it removes `window.raftkv`.
+pub struct Api {
+    _methods: Vec<Method>,
+    subscribers: Subscribers,
+}
+
+impl Drop for Api {
+    fn drop(&mut self) {
+        if let Some(w) = web_sys::window() {
+            let _ = js_sys::Reflect::delete_property(&w, &NAME.into());
+        }
+    }
+}
+
+impl Api {
+    /// Tells subscribers what happened since the last call.
+    pub fn publish(&self, ctl: &mut Controller) {
+        publish(&self.subscribers, ctl);
+    }
+}
+
+/// One event as subscribers receive it.
+#[derive(Serialize)]
+struct Event<'a> {
+    seq: usize,
+    at_us: u64,
+    category: &'static str,
+    text: &'a str,
+}
+
+/// The state `raftkv.state()` returns.
+#[derive(Serialize)]
+struct State {
+    now_us: u64,
+    scenario: String,
+    seed: u64,
+    servers: Vec<ServerState>,
+    verdict: &'static str,
+    violation: Option<String>,
+    history: serde_json::Value,
+}
+
+#[derive(Serialize)]
+struct ServerState {
+    id: usize,
+    alive: bool,
+    role: Option<&'static str>,
+    term: u64,
+    commit_index: u64,
+    last_applied: u64,
+    last_index: u64,
+}
+
+/// Hands the event-log lines since the last call to every subscriber.
+fn publish(subscribers: &Subscribers, ctl: &mut Controller) {
+    if subscribers.borrow().is_empty() {
+        return;
+    }
+    let lines = ctl.take_events();
+    let subscribers = subscribers.borrow().clone();
+    for line in &lines {
+        let event = Event {
+            seq: line.seq,
+            at_us: line.at,
+            category: line.category.name(),
+            text: &line.text,
+        };
+        let Ok(value) = event.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) else {
+            continue;
+        };
+        for (_, f) in &subscribers {
+            if let Err(e) = f.call1(&JsValue::NULL, &value) {
+                web_sys::console::error_2(&"raftkv subscriber failed:".into(), &e);
+            }
+        }
+    }
+}
+
+/// Installs `window.raftkv` over `ctl`; `redraw` re-renders the page after a call.
+pub fn install(ctl: Rc<RefCell<Controller>>, redraw: impl Fn() + 'static) -> Option<Api> {
+    let window = web_sys::window()?;
+    let object = js_sys::Object::new();
+    let redraw = Rc::new(redraw);
+    let subscribers: Subscribers = Rc::default();
+    let next_id = Rc::new(std::cell::Cell::new(1u32));
+    let mut methods = Vec::new();
+    let mut add = |name: &str, f: Body| {
+        let (ctl, redraw, subscribers) = (ctl.clone(), redraw.clone(), subscribers.clone());
+        let method: Method = Closure::new(move |a, b, c, d| {
+            let result = f(&mut ctl.borrow_mut(), [a, b, c, d]);
+            publish(&subscribers, &mut ctl.borrow_mut());
+            redraw();
+            result.map_err(|why| js_sys::Error::new(&why).into())
+        });
+        let _ = js_sys::Reflect::set(&object, &name.into(), method.as_ref().unchecked_ref());
+        methods.push(method);
+    };
+    let done = |r: Result<(), String>| r.map(|()| JsValue::UNDEFINED);
+    add(
+        "load",
+        Box::new(move |c, [source, ..]| {
+            let text =
+                source.as_string().ok_or("load takes a lesson id or a scenario file's text")?;
+            let file = match sim::lessons::lesson(text.trim()) {
+                Some(l) => l.scenario(),
+                None if text.trim_start().starts_with('{') => {
+                    sim::scenario::ScenarioFile::from_json(&text).map_err(|e| e.to_string())?
+                }
+                None => sim::scenario::ScenarioFile::from_toml(&text)
+                    .map_err(|e| format!("not a lesson id, and not a scenario file: {e}"))?,
+            };
+            done(c.apply(Command::Load(Box::new(file))))
+        }),
+    );
+    add(
+        "partition",
+        Box::new(move |c, [groups, ..]| {
+            let groups: Vec<Vec<usize>> = serde_wasm_bindgen::from_value(groups).map_err(|_| {
+                "partition takes groups of server numbers, e.g. [[0, 1], [2, 3, 4]]".to_string()
+            })?;
+            done(c.apply(Command::Partition(groups)))
+        }),
+    );
+    add("heal", Box::new(move |c, _| done(c.apply(Command::Heal))));
+    add("isolateLeader", Box::new(move |c, _| done(c.apply(Command::IsolateLeader))));
+    add("crash", Box::new(move |c, [s, ..]| done(c.apply(Command::Crash(server(&s, c)?)))));
+    add("restart", Box::new(move |c, [s, ..]| done(c.apply(Command::Restart(server(&s, c)?)))));
+    add(
+        "setUnreliable",
+        Box::new(move |c, [on, ..]| done(c.apply(Command::SetUnreliable(on.is_truthy())))),
+    );
+    add(
+        "op",
+        Box::new(move |c, [client, kind, key, value]| {
+            let client = client
+                .as_f64()
+                .filter(|n| n.fract() == 0.0 && *n >= 0.0)
+                .ok_or("op's first argument is a Clerk number")? as u64;
+            let kind = match kind.as_string().as_deref() {
+                Some("get") => OpKind::Get,
+                Some("put") => OpKind::Put,
+                Some("append") => OpKind::Append,
+                _ => return Err("op's second argument is \"get\", \"put\" or \"append\"".into()),
+            };
+            if client as usize >= c.runner().sim().clients() {
+                return Err(format!("there is no Clerk {client}"));
+            }
+            let key = key.as_string().ok_or("op's third argument is the key")?;
+            let value = value.as_string().unwrap_or_default();
+            done(c.apply(Command::ClerkOp { client, kind, key, value }))
+        }),
+    );
+    add(
+        "run",
+        Box::new(move |c, [ms, ..]| {
+            let ms = ms
+                .as_f64()
+                .filter(|m| (0.0..=3.6e6).contains(m))
+                .ok_or("run takes virtual milliseconds, up to an hour")?;
+            done(c.apply(Command::Skip(ms as u64 * MILLISECOND)))
+        }),
+    );
+    add(
+        "travel",
+        Box::new(move |c, [ms, ..]| {
+            let ms =
+                ms.as_f64().filter(|m| *m >= 0.0).ok_or("travel takes a virtual time in ms")?;
+            done(c.apply(Command::Travel(ms as u64 * MILLISECOND)))
+        }),
+    );
+    add(
+        "play",
+        Box::new(move |c, _| {
+            if !c.playing() {
+                c.apply(Command::TogglePlay)?;
+            }
+            Ok(JsValue::UNDEFINED)
+        }),
+    );
+    add(
+        "pause",
+        Box::new(move |c, _| {
+            if c.playing() {
+                c.apply(Command::TogglePlay)?;
+            }
+            Ok(JsValue::UNDEFINED)
+        }),
+    );
+    add("step", Box::new(move |c, _| done(c.apply(Command::Step))));
+    let subs = subscribers.clone();
+    add(
+        "subscribe",
+        Box::new(move |c, [f, ..]| {
+            let f: js_sys::Function =
+                f.dyn_into().map_err(|_| "subscribe takes a function".to_string())?;
+            let id = next_id.get();
+            next_id.set(id + 1);
+            // From now on: drop what happened before the first subscriber.
+            c.take_events();
+            subs.borrow_mut().push((id, f));
+            Ok(id.into())
+        }),
+    );
+    let subs = subscribers.clone();
+    add(
+        "unsubscribe",
+        Box::new(move |_, [id, ..]| {
+            let id = id.as_f64().unwrap_or(-1.0);
+            subs.borrow_mut().retain(|(i, _)| f64::from(*i) != id);
+            Ok(JsValue::UNDEFINED)
+        }),
+    );
+    add("state", Box::new(move |c, _| state(c)));
+    add(
+        "link",
+        Box::new(move |c, _| Ok(format!("{}#run={}", files::page_address(), c.link()).into())),
+    );
+    let _ = js_sys::Reflect::set(&window, &NAME.into(), &object);
+    Some(Api { _methods: methods, subscribers })
+}
+
+fn server(s: &JsValue, c: &Controller) -> Result<usize, String> {
+    let n = c.runner().file().servers;
+    s.as_f64()
+        .filter(|x| x.fract() == 0.0 && *x >= 0.0 && (*x as usize) < n)
+        .map(|x| x as usize)
+        .ok_or_else(|| format!("servers are numbered 0 to {}", n - 1))
+}
+
+fn state(c: &Controller) -> Result<JsValue, String> {
+    let view = c.view();
+    let verdict = match c.checked().verdict {
+        Verdict::Linearizable => "linearizable",
+        Verdict::NotLinearizable => "not_linearizable",
+        Verdict::Unknown => "unknown",
+    };
+    let state = State {
+        now_us: view.now,
+        scenario: c.runner().file().name.clone(),
+        seed: view.seed,
+        servers: view
+            .servers
+            .iter()
+            .map(|s| ServerState {
+                id: s.id,
+                alive: s.alive,
+                role: s.raft.as_ref().map(|r| match r.role {
+                    Role::Follower => "follower",
+                    Role::Candidate => "candidate",
+                    Role::Leader => "leader",
+                }),
+                term: s.raft.as_ref().map_or(s.persisted.term, |r| r.term),
+                commit_index: s.raft.as_ref().map_or(0, |r| r.commit_index),
+                last_applied: s.raft.as_ref().map_or(0, |r| r.last_applied),
+                last_index: s
+                    .raft
+                    .as_ref()
+                    .map_or(s.persisted.last_index, |r| r.last_included_index + r.log.len() as u64),
+            })
+            .collect(),
+        verdict,
+        violation: view.violation.as_ref().map(|v| v.to_string()),
+        history: serde_json::from_str(&sim::porcupine_json(c.runner().sim().history()))
+            .map_err(|e| e.to_string())?,
+    };
+    state.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| e.to_string())
+}

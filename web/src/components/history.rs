@@ -1,0 +1,151 @@
+//! The history: every Clerk operation from call to return, a track per key and a lane per
+//! Clerk, with the live linearizability verdict. On a violation the operations that cannot be
+//! placed are marked; clicking an operation shows the server and log entry that served it.
+
+use check::{CheckResult, Verdict};
+use kv::OpKind;
+use sim::HistoryEntry;
+use yew::prelude::*;
+
+use super::seconds;
+use crate::app::PanelProps;
+use crate::controller::{Command, Selection};
+
+/// Width of the drawing, in SVG units.
+const WIDTH: f64 = 600.0;
+/// Height of one Clerk's lane.
+const LANE: f64 = 18.0;
+
+/// The history panel.
+#[function_component]
+pub fn History(props: &PanelProps) -> Html {
+    let ctl = props.model.get();
+    let history = ctl.runner().sim().history();
+    let checked = ctl.checked();
+    let now = ctl.runner().sim().now();
+    let selected = match ctl.selection() {
+        Some(Selection::Op(i)) => Some(i),
+        _ => None,
+    };
+    let mut keys: Vec<&str> = history.iter().map(|e| e.op.key.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let start = history.first().map_or(0, |e| e.call);
+    let span = now.saturating_sub(start).max(1) as f64;
+    let x = |t: u64| (t.saturating_sub(start) as f64 / span * WIDTH).clamp(0.0, WIDTH);
+    let bad: Vec<usize> = checked.keys.iter().flat_map(|k| k.unplaceable.iter().copied()).collect();
+
+    html! {
+        <section class="panel history-panel" aria-labelledby="history-title">
+            <h2 id="history-title">{ "History" }</h2>
+            { verdict(&checked, history.len()) }
+            { for keys.iter().map(|&key| {
+                let ops: Vec<(usize, &HistoryEntry)> =
+                    history.iter().enumerate().filter(|(_, e)| e.op.key == key).collect();
+                let mut clerks: Vec<u64> = ops.iter().map(|(_, e)| e.client).collect();
+                clerks.sort_unstable();
+                clerks.dedup();
+                let height = clerks.len() as f64 * LANE + 4.0;
+                html! {
+                    <figure class="track" key={key.to_string()}>
+                        <figcaption>{ format!("key {key:?}") }</figcaption>
+                        <svg viewBox={format!("0 0 {WIDTH} {height}")} role="img"
+                            aria-label={format!("Operations on key {key:?}")}>
+                            { for ops.iter().map(|&(i, e)| {
+                                let lane = clerks.iter().position(|&c| c == e.client).unwrap_or(0);
+                                let (x0, x1) = (x(e.call), x(e.ret.unwrap_or(now)));
+                                let class = classes!(
+                                    "op", kind_class(e.op.kind),
+                                    e.ret.is_none().then_some("pending"),
+                                    bad.contains(&i).then_some("bad"),
+                                    (selected == Some(i)).then_some("selected"),
+                                );
+                                let on = props.on.reform(move |_| Command::Select(Some(Selection::Op(i))));
+                                html! {
+                                    <g {class} onclick={on} key={i}>
+                                        <title>{ describe(e) }</title>
+                                        <rect x={format!("{x0:.1}")} y={format!("{:.1}", lane as f64 * LANE + 2.0)}
+                                            width={format!("{:.1}", (x1 - x0).max(3.0))} height={format!("{:.1}", LANE - 4.0)} rx="3" />
+                                        <text x={format!("{:.1}", x0 + 3.0)} y={format!("{:.1}", lane as f64 * LANE + 13.0)}>
+                                            { format!("C{} {}", e.client, short(e)) }
+                                        </text>
+                                    </g>
+                                }
+                            }) }
+                        </svg>
+                    </figure>
+                }
+            }) }
+            if !bad.is_empty() {
+                <h3>{ "Cannot be placed in any order" }</h3>
+                <ul class="bad-ops">
+                    { for bad.iter().filter_map(|&i| history.get(i).map(|e| (i, e))).map(|(i, e)| html! {
+                        <li key={i}>
+                            <button class="link" onclick={props.on.reform(move |_| Command::Select(Some(Selection::Op(i))))}>
+                                { describe(e) }
+                            </button>
+                        </li>
+                    }) }
+                </ul>
+            }
+        </section>
+    }
+}
+
+/// The verdict line.
+fn verdict(checked: &CheckResult, ops: usize) -> Html {
+    if ops == 0 {
+        return html! { <p class="verdict none">{ "No operations yet: ask a Clerk for a Get, Put or Append." }</p> };
+    }
+    let (class, text) = match checked.verdict {
+        Verdict::Linearizable => {
+            ("ok", format!("Linearizable ✓ — {ops} operations, checked as they return"))
+        }
+        Verdict::NotLinearizable => {
+            let keys: Vec<String> = checked
+                .keys
+                .iter()
+                .filter(|k| k.verdict == Verdict::NotLinearizable)
+                .map(|k| format!("{:?}", k.key))
+                .collect();
+            ("bad", format!("NOT linearizable ✗ — no order of the operations on key {} explains what they returned", keys.join(", ")))
+        }
+        Verdict::Unknown => {
+            ("unknown", "Unknown — the checker ran out of budget on this history".to_string())
+        }
+    };
+    html! { <p class={classes!("verdict", class)} role="status">{ text }</p> }
+}
+
+fn kind_class(kind: OpKind) -> &'static str {
+    match kind {
+        OpKind::Get => "get",
+        OpKind::Put => "put",
+        OpKind::Append => "append",
+    }
+}
+
+/// `P 1`, `A x`, `G→12`: what fits in a bar.
+fn short(e: &HistoryEntry) -> String {
+    match e.op.kind {
+        OpKind::Get => format!("G→{}", e.output.as_deref().unwrap_or("…")),
+        OpKind::Put => format!("P {}", e.op.value),
+        OpKind::Append => format!("A {}", e.op.value),
+    }
+}
+
+/// An operation in words, with where it was served.
+pub fn describe(e: &HistoryEntry) -> String {
+    let result = match (&e.output, e.ret) {
+        (Some(v), Some(_)) if e.op.kind == OpKind::Get => format!(" → {v:?}"),
+        (_, Some(_)) => " → OK".to_string(),
+        (_, None) => " (pending)".to_string(),
+    };
+    let served = match (e.server, e.index) {
+        (Some(s), Some(i)) => format!(", by S{s} at log index {i}"),
+        (Some(s), None) => format!(", by S{s}"),
+        _ => String::new(),
+    };
+    let ret = e.ret.map_or(String::new(), |r| format!("–{}", seconds(r)));
+    format!("C{} #{} {}{result} [{}{ret}{served}]", e.client, e.seq, e.op, seconds(e.call))
+}

@@ -1,0 +1,180 @@
+//! The session bar: which scenario runs (the playground, a lesson, a file), the time slider
+//! for travelling back through the recorded run, and sharing it — a permalink, the scenario
+//! as a file, the history and the trace as downloads, an embed snippet for a course page.
+
+use raft::Time;
+use sim::lessons;
+use sim::porcupine_json;
+use sim::scenario::ScenarioFile;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::app::Model;
+use crate::controller::{Command, Settings};
+use crate::files;
+
+/// The session bar's properties.
+#[derive(Properties, Clone, PartialEq)]
+pub struct SessionProps {
+    /// The page's state.
+    pub model: Model,
+    /// Where commands go.
+    pub on: Callback<Command>,
+    /// The compact form for an embedded page.
+    pub embed: bool,
+}
+
+/// What the bar shows below itself after a click.
+#[derive(Clone, PartialEq)]
+enum Shown {
+    Nothing,
+    Link(String),
+    Embed(String),
+}
+
+/// The session bar.
+#[function_component]
+pub fn SessionBar(props: &SessionProps) -> Html {
+    let ctl = props.model.get();
+    let on = &props.on;
+    let shown = use_state(|| Shown::Nothing);
+    let now = ctl.runner().sim().now();
+    let horizon = ctl.horizon().max(now);
+    let file = ctl.runner().file();
+    let lesson_id = lessons::named(&file.name).map(|(l, _)| l.id);
+
+    let on_travel = on.reform(|e: Event| {
+        let ms: f64 = e.target_unchecked_into::<HtmlInputElement>().value().parse().unwrap_or(0.0);
+        Command::Travel((ms * 1000.0) as Time)
+    });
+    let slider = html! {
+        <label class="travel" title="Drag back to replay the run to that moment; act there and the old future is dropped">
+            { "Time " }
+            <input type="range" min="0" max={(horizon / 1000).to_string()} step="10"
+                value={(now / 1000).to_string()} onchange={on_travel}
+                aria-valuetext={format!("{:.2} s of {:.2} s", now as f64 / 1e6, horizon as f64 / 1e6)} />
+            <output>{ format!("{:.2} / {:.2} s", now as f64 / 1e6, horizon as f64 / 1e6) }</output>
+        </label>
+    };
+    // Links and files are made on click, not on every frame.
+    let model = props.model.clone();
+    let full_url = move || format!("{}#run={}", files::page_address(), model.get().link());
+
+    if props.embed {
+        let on_open = Callback::from(move |_| files::open(&full_url()));
+        return html! {
+            <nav class="session embed-bar" aria-label="Clock">
+                <button class="play" onclick={on.reform(|_| Command::TogglePlay)}>
+                    { if ctl.playing() { "Pause" } else { "Play" } }
+                </button>
+                <button class="step" onclick={on.reform(|_| Command::Step)}>{ "Step" }</button>
+                { slider }
+                <span class="scenario-name">{ file.name.clone() }</span>
+                <button onclick={on_open} title="This run, at this moment, in the full playground">{ "Open in full page" }</button>
+            </nav>
+        };
+    }
+
+    let on_pick = on.reform(|e: Event| {
+        let id = e.target_unchecked_into::<HtmlSelectElement>().value();
+        match lessons::parsed().iter().find(|(l, _)| l.id == id) {
+            Some((_, scenario)) => Command::Load(Box::new(scenario.clone())),
+            None => Command::Reset(Settings::default()),
+        }
+    });
+    let on_copy_link = {
+        let shown = shown.clone();
+        Callback::from(move |_| {
+            let url = full_url();
+            files::copy(&url);
+            shown.set(Shown::Link(url));
+        })
+    };
+    let on_embed = {
+        let (shown, model) = (shown.clone(), props.model.clone());
+        Callback::from(move |_| {
+            let src = match lesson_id {
+                Some(id) => format!("{}?embed=1&lesson={id}", files::page_address()),
+                None => format!("{}?embed=1#run={}", files::page_address(), model.get().link()),
+            };
+            let snippet = format!(
+                "<iframe src=\"{src}\" title=\"Raft KV playground\" style=\"width: 100%; height: 560px; border: 0\"></iframe>"
+            );
+            files::copy(&snippet);
+            shown.set(Shown::Embed(snippet));
+        })
+    };
+    let model = props.model.clone();
+    let on_save = Callback::from(move |_| {
+        let _ = files::download("scenario.toml", "application/toml", &model.get().scenario_toml());
+    });
+    let on_load = {
+        let on = on.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let on = on.clone();
+            files::read_chosen(&input, move |text| {
+                let parsed = text.and_then(|t| {
+                    let parse = if t.trim_start().starts_with('{') {
+                        ScenarioFile::from_json
+                    } else {
+                        ScenarioFile::from_toml
+                    };
+                    parse(&t).map_err(|e| format!("This scenario file cannot be used: {e}"))
+                });
+                on.emit(match parsed {
+                    Ok(file) => Command::Load(Box::new(file)),
+                    Err(why) => Command::Notice(why),
+                });
+            });
+            input.set_value("");
+        })
+    };
+    let model = props.model.clone();
+    let on_history = Callback::from(move |_| {
+        let history = porcupine_json(model.get().runner().sim().history());
+        let _ = files::download("history.json", "application/json", &history);
+    });
+    let on_trace = {
+        let model = props.model.clone();
+        Callback::from(move |_| {
+            let trace = model.get().full_trace();
+            let _ = files::download("trace.jsonl", "application/x-ndjson", &trace);
+        })
+    };
+
+    html! {
+        <nav class="session" aria-label="Scenario, time travel and sharing">
+            <fieldset>
+                <legend>{ "Scenario" }</legend>
+                <select onchange={on_pick} aria-label="Scenario">
+                    <option value="" selected={lesson_id.is_none()}>{ "Playground" }</option>
+                    { for lessons::parsed().iter().map(|(l, scenario)| html! {
+                        <option value={l.id} selected={lesson_id == Some(l.id)}>{ format!("Lesson: {}", scenario.name) }</option>
+                    }) }
+                </select>
+                <button onclick={on.reform(|_| Command::Travel(0))} title="Replay this run from its start">{ "⏮ Start" }</button>
+                { slider }
+            </fieldset>
+            <fieldset>
+                <legend>{ "Share" }</legend>
+                <button class="copy-link" onclick={on_copy_link}>{ "Copy link" }</button>
+                <button class="embed-snippet" onclick={on_embed}>{ "Embed" }</button>
+                <button onclick={on_save} title="The scenario with every action so far, in the CLI's format">{ "Save scenario" }</button>
+                <label class="file-button">{ "Load scenario " }
+                    <input type="file" accept=".toml,.json,application/json" onchange={on_load} /></label>
+                <button onclick={on_history} title="Porcupine's key/value shape">{ "History JSON" }</button>
+                <button onclick={on_trace} title="Every event of the run, one JSON object per line">{ "Trace" }</button>
+            </fieldset>
+            { match &*shown {
+                Shown::Nothing => html! {},
+                Shown::Link(url) => html! {
+                    <p class="shown">{ "Link (copied): " }<input class="link-text" readonly=true value={url.clone()} /></p>
+                },
+                Shown::Embed(snippet) => html! {
+                    <p class="shown">{ "Embed snippet (copied): " }<input class="embed-text" readonly=true value={snippet.clone()} /></p>
+                },
+            } }
+        </nav>
+    }
+}

@@ -1,0 +1,65 @@
+//! How the page opens: the plain playground, a lesson (`?lesson=ID`), or a permalink
+//! (`#run=…`), in the full page or chrome-less (`?embed`). A damaged link or an unknown lesson
+//! opens the default cluster with a message saying why — never a blank page.
+
+use sim::lessons::lesson;
+use sim::scenario::decode_link;
+
+use crate::controller::{Controller, Settings};
+
+/// What the page opens with.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Start {
+    /// The playground with these settings.
+    Playground(Settings),
+    /// A lesson, by id.
+    Lesson(String),
+    /// A permalink fragment (the text after `#run=`).
+    Link(String),
+}
+
+/// What the page's URL asks for: where to start, and whether to embed.
+pub fn from_url(search: &str, hash: &str) -> (Start, bool) {
+    let params: Vec<(&str, &str)> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+        .collect();
+    let embed = params.iter().any(|&(k, v)| k == "embed" && v != "0");
+    let start = if let Some(link) = hash.strip_prefix("#run=") {
+        Start::Link(link.to_string())
+    } else if let Some(&(_, id)) = params.iter().find(|(k, _)| *k == "lesson") {
+        Start::Lesson(id.to_string())
+    } else {
+        Start::Playground(Settings::default())
+    };
+    (start, embed)
+}
+
+impl Start {
+    /// The controller for this start; what could not be opened is said in its notice.
+    pub fn controller(&self, autoplay: bool) -> Controller {
+        let fallback = |why: String| {
+            let mut c = Controller::new(&Settings::default().scenario(), autoplay);
+            c.set_notice(format!("{why} Showing the default cluster instead."));
+            c
+        };
+        match self {
+            Start::Playground(settings) => Controller::new(&settings.scenario(), autoplay),
+            Start::Lesson(id) => match lesson(id) {
+                Some(l) => Controller::new(&l.scenario(), autoplay),
+                None => fallback(format!("There is no lesson called {id:?}.")),
+            },
+            Start::Link(text) => match decode_link(text) {
+                Ok(link) => Controller::at(&link.scenario, link.at_us),
+                Err(e) => fallback(format!("{}.", capitalise(&e.to_string()))),
+            },
+        }
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
+}
