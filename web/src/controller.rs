@@ -170,6 +170,8 @@ pub struct Controller {
     checked: Rc<CheckResult>,
     /// The history's length and returned count when it was last checked.
     checked_for: (usize, usize),
+    /// The network's groups when `groups` was last matched to them.
+    topology_seen: Vec<Vec<NodeId>>,
 }
 
 impl Controller {
@@ -192,6 +194,7 @@ impl Controller {
             view,
             checked: Rc::new(check_kv(&[], LIVE_CHECK_BUDGET)),
             checked_for: (0, 0),
+            topology_seen: Vec::new(),
         };
         c.refresh();
         c
@@ -283,33 +286,16 @@ impl Controller {
                     .collect();
                 self.act(Action::Partition { groups })?;
             }
-            Command::Partition(groups) => {
-                self.act(Action::Partition { groups: groups.clone() })?;
-                for (s, g) in self.groups.iter_mut().enumerate() {
-                    *g = groups
-                        .iter()
-                        .position(|g| g.contains(&s))
-                        .unwrap_or(0)
-                        .min(GROUPS.len() - 1);
-                }
-            }
+            Command::Partition(groups) => self.act(Action::Partition { groups })?,
             Command::IsolateLeader => {
                 let n = self.runner.file().servers;
                 let followers = (n.max(3) - 1) / 2 - 1;
-                let Some((minority, _)) =
-                    sim::scenario::leader_minority(self.runner.sim(), followers)
-                else {
+                if sim::scenario::leader_minority(self.runner.sim(), followers).is_none() {
                     return Err("there is no leader to isolate yet".into());
-                };
-                for s in 0..self.groups.len() {
-                    self.groups[s] = usize::from(minority.contains(&s));
                 }
                 self.act(Action::IsolateLeader { followers })?;
             }
-            Command::Heal => {
-                self.groups.iter_mut().for_each(|g| *g = 0);
-                self.act(Action::Heal)?;
-            }
+            Command::Heal => self.act(Action::Heal)?,
             Command::SetUnreliable(on) => self.act(Action::Unreliable { on })?,
             Command::SetLongReordering(on) => self.act(Action::LongReordering { on })?,
             Command::Message(message, action) => self.act(match action {
@@ -428,6 +414,16 @@ impl Controller {
         self.horizon = self.horizon.max(self.runner.sim().now());
         self.clerk_errors.resize(self.runner.sim().clients(), None);
         self.view = Rc::new(self.runner.sim().view());
+        // A partition made by a script, a replay or the API shows in the group buttons too;
+        // the visitor's unapplied choices stay until the network changes.
+        if self.view.groups != self.topology_seen {
+            for (g, members) in self.view.groups.iter().enumerate() {
+                for &s in members {
+                    self.groups[s] = g.min(GROUPS.len() - 1);
+                }
+            }
+            self.topology_seen = self.view.groups.clone();
+        }
         let history = self.runner.sim().history();
         let shape = (history.len(), history.iter().filter(|e| e.ret.is_some()).count());
         if shape != self.checked_for {

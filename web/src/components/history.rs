@@ -65,7 +65,7 @@ pub fn History(props: &PanelProps) -> Html {
                                     <g {class} onclick={on} key={i}>
                                         <title>{ describe(e) }</title>
                                         <rect x={format!("{x0:.1}")} y={format!("{:.1}", lane as f64 * LANE + 2.0)}
-                                            width={format!("{:.1}", (x1 - x0).max(3.0))} height={format!("{:.1}", LANE - 4.0)} rx="3" />
+                                            width={format!("{:.1}", (x1 - x0).max(6.0))} height={format!("{:.1}", LANE - 4.0)} rx="3" />
                                         <text x={format!("{:.1}", x0 + 3.0)} y={format!("{:.1}", lane as f64 * LANE + 13.0)}>
                                             { format!("C{} {}", e.client, short(e)) }
                                         </text>

@@ -153,7 +153,7 @@ pub fn SessionBar(props: &SessionProps) -> Html {
                         <option value={l.id} selected={lesson_id == Some(l.id)}>{ format!("Lesson: {}", scenario.name) }</option>
                     }) }
                 </select>
-                <button onclick={on.reform(|_| Command::Travel(0))} title="Replay this run from its start">{ "⏮ Start" }</button>
+                <button onclick={on.reform(|_| Command::Travel(0))} title="Replay this run from its start">{ "From start" }</button>
                 { slider }
             </fieldset>
             <fieldset>
