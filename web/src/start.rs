@@ -2,7 +2,7 @@
 //! (`#run=…`), in the full page or chrome-less (`?embed`). A damaged link or an unknown lesson
 //! opens the default cluster with a message saying why — never a blank page.
 
-use sim::lessons::lesson;
+use sim::lessons::find;
 use sim::scenario::decode_link;
 
 use crate::controller::{Controller, Settings};
@@ -12,7 +12,7 @@ use crate::controller::{Controller, Settings};
 pub enum Start {
     /// The playground with these settings.
     Playground(Settings),
-    /// A lesson, by id.
+    /// A lesson or a lab test, by id (see [`sim::lessons::find`]).
     Lesson(String),
     /// A permalink fragment (the text after `#run=`).
     Link(String),
@@ -47,8 +47,8 @@ impl Start {
         };
         match self {
             Start::Playground(settings) => Controller::new(&settings.scenario(), autoplay),
-            Start::Lesson(id) => match lesson(id) {
-                Some(l) => Controller::new(&l.scenario(), autoplay),
+            Start::Lesson(id) => match find(id) {
+                Some(scenario) => Controller::new(&scenario, autoplay),
                 None => fallback(format!("There is no lesson called {id:?}.")),
             },
             Start::Link(text) => match decode_link(text) {

@@ -1,5 +1,6 @@
-//! The playground's lessons: scenario files with a `[lesson]` section, each showing one thing
-//! about Raft or the service with a seed that shows it. The page loads them from its menu or
+//! The playground's library: lessons — scenario files with a `[lesson]` section, each showing
+//! one thing about Raft or the service with a seed that shows it — and the lab's GenericTest
+//! variants as scenarios ([`find`]). The page loads them from its menu or
 //! `?lesson=ID`; the CLI runs them like any file (`crates/sim/lessons/ID.toml`); the tests
 //! check that each one still shows what it claims.
 
@@ -57,4 +58,23 @@ pub fn parsed() -> &'static [(Lesson, ScenarioFile)] {
 /// The lesson whose scenario is called `name`, if any.
 pub fn named(name: &str) -> Option<&'static (Lesson, ScenarioFile)> {
     parsed().iter().find(|(_, f)| f.name == name)
+}
+
+/// A scenario of the library by id: a lesson, or one of the lab's GenericTest variants by its
+/// test name (`PersistPartition3A`).
+pub fn find(id: &str) -> Option<ScenarioFile> {
+    lesson(id).map(Lesson::scenario).or_else(|| {
+        crate::lab::kv_suite::GENERIC_TESTS
+            .iter()
+            .find(|(n, _)| *n == id)
+            .map(|(n, g)| g.scenario(n))
+    })
+}
+
+/// The library id ([`find`]) of the scenario called `name`, if it is one of the library's.
+pub fn id_of(name: &str) -> Option<&'static str> {
+    named(name).map(|(l, _)| l.id).or_else(|| {
+        let test = name.strip_prefix("The lab's ")?;
+        crate::lab::kv_suite::GENERIC_TESTS.iter().map(|(n, _)| *n).find(|n| *n == test)
+    })
 }

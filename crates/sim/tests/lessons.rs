@@ -122,3 +122,27 @@ fn double_vote_is_caught_as_two_leaders_in_one_term() {
     let v = runner.sim().violation().expect("the invariant should break");
     assert_eq!(v.broken.invariant, "election safety", "{v:?}");
 }
+
+#[test]
+fn the_labs_generic_tests_run_as_scenarios_and_stay_linearizable() {
+    use sim::lab::kv_suite::GENERIC_TESTS;
+    use sim::lessons::find;
+    use sim::scenario::{run, ScenarioFile};
+    assert_eq!(GENERIC_TESTS.len(), 17);
+    for (name, shape) in GENERIC_TESTS {
+        let file = find(name).unwrap_or_else(|| panic!("{name} is not in the library"));
+        file.validate().unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(ScenarioFile::from_toml(&file.to_toml()).unwrap(), file, "{name}");
+        assert_eq!(
+            file.actions
+                .iter()
+                .filter(|a| matches!(a.action, sim::scenario::Action::Crash { .. }))
+                .count(),
+            if shape.crash { 3 * shape.servers } else { 0 },
+            "{name}"
+        );
+        let report = run(&file, 0);
+        assert_eq!(report.verdict, RunVerdict::Linearizable, "{name} seed 0");
+        assert!(report.history.len() > 20, "{name}: only {} operations", report.history.len());
+    }
+}

@@ -3,6 +3,7 @@
 //! as a file, the history and the trace as downloads, an embed snippet for a course page.
 
 use raft::Time;
+use sim::lab::kv_suite::GENERIC_TESTS;
 use sim::lessons;
 use sim::porcupine_json;
 use sim::scenario::ScenarioFile;
@@ -41,7 +42,7 @@ pub fn SessionBar(props: &SessionProps) -> Html {
     let now = ctl.runner().sim().now();
     let horizon = ctl.horizon().max(now);
     let file = ctl.runner().file();
-    let lesson_id = lessons::named(&file.name).map(|(l, _)| l.id);
+    let lesson_id = lessons::id_of(&file.name);
 
     let on_travel = on.reform(|e: Event| {
         let ms: f64 = e.target_unchecked_into::<HtmlInputElement>().value().parse().unwrap_or(0.0);
@@ -77,8 +78,8 @@ pub fn SessionBar(props: &SessionProps) -> Html {
 
     let on_pick = on.reform(|e: Event| {
         let id = e.target_unchecked_into::<HtmlSelectElement>().value();
-        match lessons::parsed().iter().find(|(l, _)| l.id == id) {
-            Some((_, scenario)) => Command::Load(Box::new(scenario.clone())),
+        match lessons::find(&id) {
+            Some(scenario) => Command::Load(Box::new(scenario)),
             None => Command::Reset(Settings::default()),
         }
     });
@@ -149,9 +150,16 @@ pub fn SessionBar(props: &SessionProps) -> Html {
                 <legend>{ "Scenario" }</legend>
                 <select onchange={on_pick} aria-label="Scenario">
                     <option value="" selected={lesson_id.is_none()}>{ "Playground" }</option>
-                    { for lessons::parsed().iter().map(|(l, scenario)| html! {
-                        <option value={l.id} selected={lesson_id == Some(l.id)}>{ format!("Lesson: {}", scenario.name) }</option>
-                    }) }
+                    <optgroup label="Lessons">
+                        { for lessons::parsed().iter().map(|(l, scenario)| html! {
+                            <option value={l.id} selected={lesson_id == Some(l.id)}>{ scenario.name.clone() }</option>
+                        }) }
+                    </optgroup>
+                    <optgroup label="The lab's kvraft tests (3A, 3B)">
+                        { for GENERIC_TESTS.iter().map(|(name, _)| html! {
+                            <option value={*name} selected={lesson_id == Some(*name)}>{ *name }</option>
+                        }) }
+                    </optgroup>
                 </select>
                 <button onclick={on.reform(|_| Command::Travel(0))} title="Replay this run from its start">{ "From start" }</button>
                 { slider }
