@@ -7,7 +7,8 @@ use kv::{AttemptError, ClientId, Op, Seq};
 use raft::{Index, NodeId, Role, Time, MILLISECOND};
 use sim::{DropReason, Endpoint, MessageId, PacketKind, Simulator, TraceEvent, TraceRecord};
 
-/// How many lines the event log keeps.
+/// How many lines the event log keeps of messages, and as many of everything else, so that
+/// a quiet cluster's heartbeats do not push the last election out of the log.
 const MAX_LINES: usize = 400;
 /// How many lines the outbox keeps for subscribers that have not collected them.
 const MAX_OUTBOX: usize = 100_000;
@@ -120,6 +121,8 @@ pub struct Journal {
     /// Records read so far: the next line's position.
     seen: usize,
     lines: VecDeque<Line>,
+    /// Message lines, kept apart (see [`MAX_LINES`]).
+    message_lines: VecDeque<Line>,
     /// Every new line, for subscribers (of the JavaScript API), once one has asked.
     outbox: Option<VecDeque<Line>>,
     ops: Vec<OpRecord>,
@@ -141,11 +144,15 @@ impl Journal {
                 }
                 outbox.push_back(line.clone());
             }
-            self.lines.push_back(line);
-            self.seen += 1;
-            if self.lines.len() > MAX_LINES {
-                self.lines.pop_front();
+            let kept = match line.category {
+                Category::Messages => &mut self.message_lines,
+                _ => &mut self.lines,
+            };
+            kept.push_back(line);
+            if kept.len() > MAX_LINES {
+                kept.pop_front();
             }
+            self.seen += 1;
         }
         let now = sim.now();
         self.drops.retain(|d| d.at + DROP_MARK_LIFETIME > now);
@@ -168,7 +175,9 @@ impl Journal {
 
     /// The event log, oldest first.
     pub fn lines(&self) -> impl DoubleEndedIterator<Item = &Line> {
-        self.lines.iter()
+        let mut all: Vec<&Line> = self.lines.iter().chain(&self.message_lines).collect();
+        all.sort_unstable_by_key(|l| l.seq);
+        all.into_iter()
     }
 
     /// Every Clerk operation so far, oldest first.

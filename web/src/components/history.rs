@@ -14,7 +14,7 @@ use crate::controller::{Command, Selection};
 /// Width of the drawing, in SVG units.
 const WIDTH: f64 = 600.0;
 /// Height of one Clerk's lane.
-const LANE: f64 = 18.0;
+const LANE: f64 = 24.0;
 
 /// The history panel.
 #[function_component]
@@ -22,7 +22,6 @@ pub fn History(props: &PanelProps) -> Html {
     let ctl = props.model.get();
     let history = ctl.runner().sim().history();
     let checked = ctl.checked();
-    let now = ctl.runner().sim().now();
     let selected = match ctl.selection() {
         Some(Selection::Op(i)) => Some(i),
         _ => None,
@@ -30,15 +29,20 @@ pub fn History(props: &PanelProps) -> Html {
     let mut keys: Vec<&str> = history.iter().map(|e| e.op.key.as_str()).collect();
     keys.sort_unstable();
     keys.dedup();
-    let start = history.first().map_or(0, |e| e.call);
-    let span = now.saturating_sub(start).max(1) as f64;
-    let x = |t: u64| (t.saturating_sub(start) as f64 / span * WIDTH).clamp(0.0, WIDTH);
+    // The axis is the order of calls and returns, as porcupine's visualiser draws it: every
+    // operation gets room, however short, and idle stretches take none.
+    let end = history.iter().map(|e| e.ret_order.unwrap_or(e.call_order) + 1).max().unwrap_or(1);
+    let slot = WIDTH / end as f64;
+    let x = |order: u64| order as f64 * slot;
     let bad: Vec<usize> = checked.keys.iter().flat_map(|k| k.unplaceable.iter().copied()).collect();
 
     html! {
         <section class="panel history-panel" aria-labelledby="history-title">
             <h2 id="history-title">{ "History" }</h2>
             { verdict(&checked, history.len()) }
+            if !history.is_empty() {
+                <p class="hint">{ "A bar per operation, from call to return, left to right in the order calls and returns happened (dashed: still running). Click one to see where it was served." }</p>
+            }
             { for keys.iter().map(|&key| {
                 let ops: Vec<(usize, &HistoryEntry)> =
                     history.iter().enumerate().filter(|(_, e)| e.op.key == key).collect();
@@ -53,7 +57,7 @@ pub fn History(props: &PanelProps) -> Html {
                             aria-label={format!("Operations on key {key:?}")}>
                             { for ops.iter().map(|&(i, e)| {
                                 let lane = clerks.iter().position(|&c| c == e.client).unwrap_or(0);
-                                let (x0, x1) = (x(e.call), x(e.ret.unwrap_or(now)));
+                                let (x0, x1) = (x(e.call_order), x(e.ret_order.map_or(end, |r| r + 1)));
                                 let class = classes!(
                                     "op", kind_class(e.op.kind),
                                     e.ret.is_none().then_some("pending"),
@@ -65,8 +69,8 @@ pub fn History(props: &PanelProps) -> Html {
                                     <g {class} onclick={on} key={i}>
                                         <title>{ describe(e) }</title>
                                         <rect x={format!("{x0:.1}")} y={format!("{:.1}", lane as f64 * LANE + 2.0)}
-                                            width={format!("{:.1}", (x1 - x0).max(6.0))} height={format!("{:.1}", LANE - 4.0)} rx="3" />
-                                        <text x={format!("{:.1}", x0 + 3.0)} y={format!("{:.1}", lane as f64 * LANE + 13.0)}>
+                                            width={format!("{:.1}", (x1 - x0 - 1.0).max(3.0))} height={format!("{:.1}", LANE - 4.0)} rx="3" />
+                                        <text x={format!("{:.1}", x0 + 3.0)} y={format!("{:.1}", lane as f64 * LANE + 16.0)}>
                                             { format!("C{} {}", e.client, short(e)) }
                                         </text>
                                     </g>
