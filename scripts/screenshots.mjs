@@ -9,10 +9,10 @@ const url = process.argv[2] || 'http://127.0.0.1:8080/';
 const out = process.argv[3] || 'docs/screenshots';
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
 
-async function open(width, height) {
+async function open(width, height, query = '') {
   const page = await browser.newPage({ viewport: { width, height } });
   page.on('pageerror', (e) => console.error('page error:', e.message));
-  await page.goto(url);
+  await page.goto(url + query);
   await page.waitForSelector('.ring .server');
   return page;
 }
@@ -76,5 +76,22 @@ await stepUntilMessages(page, 3);
 await top(page);
 await page.screenshot({ path: `${out}/phone.png` });
 await page.screenshot({ path: `${out}/phone-full.png`, fullPage: true });
+await page.close();
+
+// 5. A lesson: the stale read caught, the impossible Get selected in the history.
+page = await open(1400, 1000, '?lesson=stale-read');
+await pause(page);
+for (let i = 0; i < 8; i++) await button(page, '.controls', '+1 s').click();
+await page.locator('.history-panel .op.bad').first().dispatchEvent('click');
+await page.screenshot({ path: `${out}/lesson.png`, fullPage: true });
+await page.close();
+
+// 6. Embedded in a course page, driven by its JavaScript API.
+page = await browser.newPage({ viewport: { width: 1000, height: 1100 } });
+page.on('pageerror', (e) => console.error('page error:', e.message));
+await page.goto(url + 'course-example.html');
+await page.waitForFunction(() => document.getElementById('frame').contentWindow.raftkv);
+for (const what of ['run', 'partition', 'put', 'run', 'run']) await page.locator(`button[data-do=${what}]`).click();
+await page.screenshot({ path: `${out}/embed.png` });
 await page.close();
 await browser.close();
