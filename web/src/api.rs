@@ -3,7 +3,7 @@
 //!
 //! ```js
 //! const kv = frame.contentWindow.raftkv;
-//! kv.load("two-leaders");                 // a lesson id, or a scenario file (TOML or JSON)
+//! kv.load("two-leaders");                 // a library id, or a scenario file (JSON)
 //! kv.partition([[0, 1], [2, 3, 4]]);      // groups of servers; kv.heal() joins them again
 //! kv.crash(2); kv.restart(2); kv.isolateLeader(); kv.setUnreliable(true);
 //! kv.op(0, "put", "x", "1");              // Clerk 0: "get" | "put" | "append"
@@ -30,6 +30,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::controller::{Command, Controller};
 use crate::files;
+use crate::start::scenario_from_text;
 
 /// The name of the API object on `window`.
 const NAME: &str = "raftkv";
@@ -144,12 +145,9 @@ pub fn install(ctl: Rc<RefCell<Controller>>, redraw: impl Fn() + 'static) -> Opt
         Box::new(move |c, [source, ..]| {
             let text =
                 source.as_string().ok_or("load takes a lesson id or a scenario file's text")?;
-            let file = match sim::lessons::lesson(text.trim()) {
-                Some(l) => l.scenario(),
-                None if text.trim_start().starts_with('{') => {
-                    sim::scenario::ScenarioFile::from_json(&text).map_err(|e| e.to_string())?
-                }
-                None => sim::scenario::ScenarioFile::from_toml(&text)
+            let file = match sim::lessons::find(text.trim()) {
+                Some(file) => file,
+                None => scenario_from_text(&text)
                     .map_err(|e| format!("not a lesson id, and not a scenario file: {e}"))?,
             };
             done(c.apply(Command::Load(Box::new(file))))

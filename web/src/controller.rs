@@ -437,12 +437,13 @@ impl Controller {
         &self.runner
     }
 
-    /// The scenario as a file in the CLI's format; it replays this run to where it is now.
-    pub fn scenario_toml(&self) -> String {
+    /// The scenario as a JSON file (which the CLI runs too); it replays this run to where it
+    /// is now.
+    pub fn scenario_json(&self) -> String {
         let mut file = self.runner.file().clone();
         let now_ms = self.runner.sim().now().div_ceil(1000);
         file.duration_ms = file.duration_ms.min(now_ms.max(1));
-        file.to_toml()
+        file.to_json_pretty()
     }
 
     /// A permalink fragment for this run at this moment.

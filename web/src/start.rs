@@ -3,7 +3,7 @@
 //! opens the default cluster with a message saying why — never a blank page.
 
 use sim::lessons::find;
-use sim::scenario::decode_link;
+use sim::scenario::{decode_link, ScenarioFile};
 
 use crate::controller::{Controller, Settings};
 
@@ -62,4 +62,16 @@ impl Start {
 fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
     chars.next().map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// A scenario file a visitor or a course page gave the page. The page reads JSON (the CLI's
+/// other format) so that its bundle carries no TOML parser; `raftkv convert FILE` turns a TOML
+/// file into JSON.
+pub fn scenario_from_text(text: &str) -> Result<ScenarioFile, String> {
+    if !text.trim_start().starts_with('{') {
+        return Err("the page reads scenario files as JSON; convert a TOML file with \
+                    `raftkv convert FILE.toml > FILE.json`"
+            .into());
+    }
+    ScenarioFile::from_json(text).map_err(|e| format!("this scenario file cannot be used: {e}"))
 }

@@ -37,8 +37,6 @@ pub struct Op {
 /// Why an operation was refused before it was sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OpError {
-    /// The key is empty.
-    EmptyKey,
     /// The key is longer than [`MAX_KEY_BYTES`].
     KeyTooLong {
         /// Its length in bytes.
@@ -56,7 +54,6 @@ pub enum OpError {
 impl fmt::Display for OpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            OpError::EmptyKey => write!(f, "the key is empty"),
             OpError::KeyTooLong { len } => {
                 write!(f, "key is {len} bytes; the limit is {MAX_KEY_BYTES}")
             }
@@ -86,11 +83,8 @@ impl Op {
         Op { kind: OpKind::Append, key: key.into(), value: value.into() }
     }
 
-    /// Checks what a Clerk accepts: a non-empty key, sizes within the limits, no value on a Get.
+    /// Checks the sizes a Clerk accepts.
     pub fn validate(&self) -> Result<(), OpError> {
-        if self.key.is_empty() {
-            return Err(OpError::EmptyKey);
-        }
         if self.key.len() > MAX_KEY_BYTES {
             return Err(OpError::KeyTooLong { len: self.key.len() });
         }

@@ -8,19 +8,20 @@ use std::sync::OnceLock;
 
 use crate::scenario::ScenarioFile;
 
-/// A lesson: its id (the file name, and the page's URL parameter) and its scenario text.
+/// A lesson: its id (the file name, and the page's URL parameter) and its scenario.
 #[derive(Clone, Copy, Debug)]
 pub struct Lesson {
-    /// Stable id, e.g. `"two-leaders"`.
+    /// Stable id, e.g. `"two-leaders"`: the file is `crates/sim/lessons/{id}.toml`.
     pub id: &'static str,
-    /// The scenario file, TOML.
-    pub text: &'static str,
+    /// The scenario file as JSON, converted from the TOML at build time (`build.rs`), so that
+    /// the page needs no TOML parser.
+    pub json: &'static str,
 }
 
 impl Lesson {
     /// The lesson's scenario.
     pub fn scenario(&self) -> ScenarioFile {
-        ScenarioFile::from_toml(self.text).expect("every lesson is tested to parse")
+        ScenarioFile::from_json(self.json).expect("every lesson is tested to parse")
     }
 }
 
@@ -28,7 +29,10 @@ macro_rules! lessons {
     ($($id:literal),* $(,)?) => {
         /// Every lesson, in the order a course would take them.
         pub const LESSONS: &[Lesson] = &[
-            $(Lesson { id: $id, text: include_str!(concat!("../lessons/", $id, ".toml")) },)*
+            $(Lesson {
+                id: $id,
+                json: include_str!(concat!(env!("OUT_DIR"), "/lessons/", $id, ".json")),
+            },)*
         ];
     };
 }

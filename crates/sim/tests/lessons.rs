@@ -20,6 +20,27 @@ fn run(id: &str) -> (Runner, Vec<TraceRecord>) {
 }
 
 #[test]
+fn every_lesson_file_is_a_lesson_and_reads_as_it_was_built() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/lessons");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let mut ids: Vec<&str> = LESSONS.iter().map(|l| l.id).collect();
+    ids.sort();
+    assert_eq!(files, ids, "every file in lessons/ is listed in sim::lessons, and only those");
+    for l in LESSONS {
+        let text = std::fs::read_to_string(format!("{dir}/{}.toml", l.id)).unwrap();
+        let file = sim::scenario::ScenarioFile::from_toml(&text)
+            .unwrap_or_else(|e| panic!("{}: {e}", l.id));
+        assert_eq!(file, l.scenario(), "{}", l.id);
+    }
+}
+
+#[test]
 fn every_lesson_ends_as_it_says() {
     for l in LESSONS {
         let file = l.scenario();

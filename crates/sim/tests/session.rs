@@ -44,7 +44,12 @@ fn visit(seed: u64, seconds: u64) -> (Runner, Vec<TraceRecord>) {
                 },
                 9 => Action::Get { client: 0, key: "k".into() },
                 10 => Action::Append { client: 1, key: "k".into(), value: format!("{n} ") },
-                _ => Action::Put { client: 0, key: String::new(), value: "empty key".into() },
+                // Empty keys are valid, as in the lab; an oversized one is refused.
+                _ => Action::Put {
+                    client: 0,
+                    key: "k".repeat(n as usize % 2 * 300),
+                    value: "v".into(),
+                },
             };
             let _ = runner.act(action);
         }
@@ -79,7 +84,7 @@ fn bad_commands_are_refused_and_not_recorded() {
     for bad in [
         Action::Crash { server: 3 },
         Action::Partition { groups: vec![vec![0, 1], vec![1, 2]] },
-        Action::Put { client: 0, key: String::new(), value: "v".into() },
+        Action::Put { client: 0, key: "k".repeat(300), value: "v".into() },
         Action::Put { client: 0, key: "k".into(), value: "v".repeat(5000) },
         Action::DropMessage { message: 1 << 40 },
     ] {

@@ -6,13 +6,13 @@ use raft::Time;
 use sim::lab::kv_suite::GENERIC_TESTS;
 use sim::lessons;
 use sim::porcupine_json;
-use sim::scenario::ScenarioFile;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::app::Model;
 use crate::controller::{Command, Settings};
 use crate::files;
+use crate::start::scenario_from_text;
 
 /// The session bar's properties.
 #[derive(Properties, Clone, PartialEq)]
@@ -107,7 +107,7 @@ pub fn SessionBar(props: &SessionProps) -> Html {
     };
     let model = props.model.clone();
     let on_save = Callback::from(move |_| {
-        let _ = files::download("scenario.toml", "application/toml", &model.get().scenario_toml());
+        let _ = files::download("scenario.json", "application/json", &model.get().scenario_json());
     });
     let on_load = {
         let on = on.clone();
@@ -115,14 +115,7 @@ pub fn SessionBar(props: &SessionProps) -> Html {
             let input: HtmlInputElement = e.target_unchecked_into();
             let on = on.clone();
             files::read_chosen(&input, move |text| {
-                let parsed = text.and_then(|t| {
-                    let parse = if t.trim_start().starts_with('{') {
-                        ScenarioFile::from_json
-                    } else {
-                        ScenarioFile::from_toml
-                    };
-                    parse(&t).map_err(|e| format!("This scenario file cannot be used: {e}"))
-                });
+                let parsed = text.and_then(|t| scenario_from_text(&t));
                 on.emit(match parsed {
                     Ok(file) => Command::Load(Box::new(file)),
                     Err(why) => Command::Notice(why),
@@ -168,9 +161,9 @@ pub fn SessionBar(props: &SessionProps) -> Html {
                 <legend>{ "Share" }</legend>
                 <button class="copy-link" onclick={on_copy_link}>{ "Copy link" }</button>
                 <button class="embed-snippet" onclick={on_embed}>{ "Embed" }</button>
-                <button onclick={on_save} title="The scenario with every action so far, in the CLI's format">{ "Save scenario" }</button>
+                <button onclick={on_save} title="The scenario with every action so far, as JSON (raftkv run FILE.json replays it)">{ "Save scenario" }</button>
                 <label class="file-button">{ "Load scenario " }
-                    <input type="file" accept=".toml,.json,application/json" onchange={on_load} /></label>
+                    <input type="file" accept=".json,application/json" onchange={on_load} /></label>
                 <button onclick={on_history} title="Porcupine's key/value shape">{ "History JSON" }</button>
                 <button onclick={on_trace} title="Every event of the run, one JSON object per line">{ "Trace" }</button>
             </fieldset>

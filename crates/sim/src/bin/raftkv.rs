@@ -1,6 +1,7 @@
-//! Runs a scenario file.
+//! Runs a scenario file, or converts one to JSON.
 //!
 //! `cargo run --release -p sim --bin raftkv -- run FILE [--seed N] [--seeds A..B] [--history OUT.json]`
+//! `cargo run --release -p sim --bin raftkv -- convert FILE > FILE.json` (the page loads JSON)
 //!
 //! FILE is TOML, or JSON if it ends in `.json`. Prints one verdict line per seed and exits
 //! non-zero if any seed was not linearizable or broke an invariant. `--history` writes each
@@ -14,6 +15,7 @@ use sim::porcupine_json;
 use sim::scenario::{run, ScenarioFile};
 
 struct Args {
+    convert: bool,
     file: PathBuf,
     seeds: Option<std::ops::Range<u64>>,
     history: Option<PathBuf>,
@@ -23,7 +25,7 @@ fn main() -> ExitCode {
     let args = match parse(std::env::args().skip(1).collect()) {
         Ok(args) => args,
         Err(message) => {
-            eprintln!("raftkv: {message}\nusage: raftkv run FILE [--seed N] [--seeds A..B] [--history OUT.json]");
+            eprintln!("raftkv: {message}\nusage: raftkv run FILE [--seed N] [--seeds A..B] [--history OUT.json]\n       raftkv convert FILE");
             return ExitCode::from(2);
         }
     };
@@ -43,6 +45,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.convert {
+        println!("{}", scenario.to_json_pretty());
+        return ExitCode::SUCCESS;
+    }
     let seeds = args.seeds.clone().unwrap_or(scenario.seed..scenario.seed + 1);
     let many = seeds.end - seeds.start > 1;
     println!("{}: {} servers, {} ms", scenario.name, scenario.servers, scenario.duration_ms);
@@ -78,13 +84,14 @@ fn main() -> ExitCode {
 
 fn parse(args: Vec<String>) -> Result<Args, String> {
     let mut it = args.into_iter();
-    match it.next().as_deref() {
-        Some("run") => {}
+    let convert = match it.next().as_deref() {
+        Some("run") => false,
+        Some("convert") => true,
         Some(other) => return Err(format!("unknown command {other:?}")),
         None => return Err("no command".into()),
-    }
+    };
     let file = it.next().ok_or("no scenario file")?;
-    let mut parsed = Args { file: file.into(), seeds: None, history: None };
+    let mut parsed = Args { convert, file: file.into(), seeds: None, history: None };
     while let Some(flag) = it.next() {
         let value = it.next().ok_or(format!("{flag} needs a value"))?;
         match flag.as_str() {

@@ -480,6 +480,11 @@ impl ScenarioFile {
         serde_json::to_string(self).expect("a scenario serialises")
     }
 
+    /// Writes JSON for people to read: what the page saves and `raftkv convert` prints.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a scenario serialises")
+    }
+
     /// Checks what the format cannot: server and client numbers, sizes, times.
     pub fn validate(&self) -> Result<(), ScenarioError> {
         let err = |m: String| Err(ScenarioError(m));
