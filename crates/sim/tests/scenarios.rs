@@ -122,6 +122,11 @@ fn the_cli_prints_verdicts_replays_seeds_and_exports_porcupine_histories() {
     let get = ops.as_array().unwrap().iter().find(|o| o["input"]["op"] == "get").unwrap();
     assert_eq!(get["output"]["value"], "old");
 
+    let out = Command::new(env!("CARGO_BIN_EXE_raftkv")).args(["convert", &file]).output().unwrap();
+    assert!(out.status.success());
+    let converted = ScenarioFile::from_json(&String::from_utf8_lossy(&out.stdout)).unwrap();
+    assert_eq!(converted, load("stale-read"), "convert gives the same scenario as JSON");
+
     let bad = dir.join("bad.toml");
     std::fs::write(&bad, "name = \"x\"\nservers = 3\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_raftkv"))
