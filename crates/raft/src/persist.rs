@@ -1,5 +1,6 @@
 use std::fmt;
 
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::{Entry, Index, Log, NodeId, Term};
@@ -56,14 +57,18 @@ impl PersistentState {
     /// Decodes stored bytes. Corrupt, truncated or inconsistent bytes give an error, never a
     /// panic.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        // One copy of the whole state, which every restored command then shares: restoring a
+        // long log costs one allocation, not one per entry.
+        let shared = Bytes::copy_from_slice(bytes);
         let (hard, mut rest): (HardState, _) =
-            postcard::take_from_bytes(bytes).map_err(DecodeError::Format)?;
+            postcard::take_from_bytes(&shared).map_err(DecodeError::Format)?;
         let mut log = Log::default();
         log.compact(hard.last_included_index, hard.last_included_term);
         while !rest.is_empty() {
-            let (entry, tail): (Entry, _) =
+            let (entry, tail): (StoredEntry, _) =
                 postcard::take_from_bytes(rest).map_err(DecodeError::Format)?;
-            log.push(entry);
+            let command = entry.command.map(|c| shared.slice_ref(c));
+            log.push(Entry { term: entry.term, command });
             rest = tail;
         }
         log.validate().map_err(DecodeError::Inconsistent)?;
@@ -74,6 +79,14 @@ impl PersistentState {
         }
         Ok(PersistentState { current_term: hard.current_term, voted_for: hard.voted_for, log })
     }
+}
+
+/// An [`Entry`] as stored, read without copying its command out of the stored bytes.
+#[derive(Deserialize)]
+struct StoredEntry<'a> {
+    term: Term,
+    #[serde(borrow)]
+    command: Option<&'a [u8]>,
 }
 
 /// Postcard bytes of a value that cannot fail to encode.

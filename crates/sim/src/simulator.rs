@@ -410,7 +410,7 @@ impl Simulator {
         self.record(TraceEvent::Crashed { server: s });
     }
 
-    /// Restarts server `s` (crashing it first if it is up) from a copy of its persister, as the
+    /// Restarts server `s` (crashing it first if it is up) from its persister, as the
     /// lab's `start1` does.
     pub fn restart(&mut self, s: NodeId) {
         self.crash(s);
@@ -418,7 +418,8 @@ impl Simulator {
         let interval = self.snapshot_interval();
         let server = &mut self.servers[s];
         server.incarnation += 1;
-        server.persister = server.persister.clone();
+        // The lab's start1 copies the persister so that the crashed instance cannot write to
+        // the new one's; here the crashed instance is gone, so the persister is simply kept.
         server.applier = Applier::new(interval);
         let restored = Raft::restore(
             s,
