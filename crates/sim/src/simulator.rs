@@ -1,6 +1,6 @@
 //! The executor: one thread, one virtual clock, one seeded RNG, one queue of events.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 
 use kv::{
@@ -231,8 +231,7 @@ pub struct Simulator {
     servers: Vec<Server>,
     clients: Vec<Client>,
     topology: Topology,
-    /// Boxed: B-tree nodes shift their values on removal, and a message is large.
-    in_flight: BTreeMap<MessageId, Box<InFlight>>,
+    in_flight: InFlightTable,
     next_message: MessageId,
     /// Per directed link, when its latest in-order message arrives.
     link_arrival: FxHashMap<(Endpoint, Endpoint), Time>,
@@ -259,7 +258,7 @@ impl Simulator {
             rng,
             queue: EventQueue::default(),
             clients: Vec::new(),
-            in_flight: BTreeMap::new(),
+            in_flight: InFlightTable::default(),
             next_message: 0,
             link_arrival: FxHashMap::default(),
             invariants: Invariants::default(),
@@ -313,10 +312,13 @@ impl Simulator {
         let client = &mut self.clients[c as usize];
         let seq = client.clerk.start(now, op.clone())?;
         client.open = Some(self.history.len());
+        if self.config.trace {
+            self.record(TraceEvent::OpInvoked { client: c, seq, op: op.clone() });
+        }
         self.history.push(HistoryEntry {
             client: c,
             seq,
-            op: op.clone(),
+            op,
             call: now,
             ret: None,
             output: None,
@@ -327,7 +329,6 @@ impl Simulator {
             ret_order: None,
         });
         self.history_events += 1;
-        self.record(TraceEvent::OpInvoked { client: c, seq, op });
         self.client_after_input(c);
         Ok(seq)
     }
@@ -505,7 +506,7 @@ impl Simulator {
 
     /// Holds message `id` in flight until it is released or dropped.
     pub fn hold(&mut self, id: MessageId) -> Result<(), UnknownMessage> {
-        self.in_flight.get_mut(&id).ok_or(UnknownMessage(id))?.held = true;
+        self.in_flight.get_mut(id).ok_or(UnknownMessage(id))?.held = true;
         self.record(TraceEvent::Held { id });
         Ok(())
     }
@@ -513,7 +514,7 @@ impl Simulator {
     /// Lets message `id` arrive now (whether it was held or still on its way).
     pub fn deliver_now(&mut self, id: MessageId) -> Result<(), UnknownMessage> {
         let now = self.now;
-        let m = self.in_flight.get_mut(&id).ok_or(UnknownMessage(id))?;
+        let m = self.in_flight.get_mut(id).ok_or(UnknownMessage(id))?;
         m.held = false;
         m.deliver_at = now;
         self.queue.push(now, Event::Deliver(id));
@@ -523,20 +524,20 @@ impl Simulator {
 
     /// Loses message `id`.
     pub fn drop_message(&mut self, id: MessageId) -> Result<(), UnknownMessage> {
-        let m = self.in_flight.remove(&id).ok_or(UnknownMessage(id))?;
+        let m = self.in_flight.remove(id).ok_or(UnknownMessage(id))?;
         self.lost(&m, DropReason::ByUser);
         Ok(())
     }
 
     /// Sends a copy of message `id`, with a delay of its own.
     pub fn duplicate(&mut self, id: MessageId) -> Result<MessageId, UnknownMessage> {
-        let original = self.in_flight.get(&id).ok_or(UnknownMessage(id))?.clone();
+        let original = self.in_flight.get(id).ok_or(UnknownMessage(id))?.clone();
         let plan = self.config.network.plan(&mut self.rng, original.kind.is_reply());
         let copy = self.next_message;
         self.next_message += 1;
         let deliver_at = self.now + plan.base + plan.extra;
-        let copied = InFlight { id: copy, deliver_at, held: false, lost: false, ..*original };
-        self.in_flight.insert(copy, Box::new(copied));
+        let copied = InFlight { id: copy, deliver_at, held: false, lost: false, ..original };
+        self.in_flight.push(copied);
         self.queue.push(deliver_at, Event::Deliver(copy));
         self.record(TraceEvent::Duplicated { id, copy });
         Ok(copy)
@@ -603,7 +604,7 @@ impl Simulator {
 
     /// Messages in flight, in sending order.
     pub fn in_flight(&self) -> impl Iterator<Item = &InFlight> {
-        self.in_flight.values().map(|m| &**m)
+        self.in_flight.iter()
     }
 
     /// Counters so far.
@@ -619,6 +620,11 @@ impl Simulator {
     /// Every Clerk operation so far, in the order they were called.
     pub fn history(&self) -> &[HistoryEntry] {
         &self.history
+    }
+
+    /// Ends the run: every Clerk operation, in the order they were called.
+    pub fn into_history(self) -> Vec<HistoryEntry> {
+        self.history
     }
 
     /// The failed invariant that stopped the run, if any.
@@ -692,12 +698,12 @@ impl Simulator {
     }
 
     fn deliver(&mut self, id: MessageId, at: Time) -> Result<(), Broken> {
-        match self.in_flight.get(&id) {
+        match self.in_flight.get(id) {
             // Dropped by hand, held, or re-scheduled: this event is stale.
             Some(m) if !m.held && m.deliver_at == at => {}
             _ => return Ok(()),
         }
-        let m = self.in_flight.remove(&id).expect("present");
+        let m = self.in_flight.remove(id).expect("present");
         self.stats.events += 1;
         let (from, to) = (m.packet.from, m.packet.to);
         let receiver_down = match to {
@@ -937,13 +943,15 @@ impl Simulator {
             entry.ret_order = Some(self.history_events);
             self.history_events += 1;
         }
-        self.record(TraceEvent::OpReturned {
-            client: c,
-            seq: done.seq,
-            server: done.server,
-            index: done.index,
-            value: done.value.clone(),
-        });
+        if self.config.trace {
+            self.record(TraceEvent::OpReturned {
+                client: c,
+                seq: done.seq,
+                server: done.server,
+                index: done.index,
+                value: done.value.clone(),
+            });
+        }
         self.completions.push_back(done);
     }
 
@@ -953,7 +961,7 @@ impl Simulator {
         let requests = client.clerk.take_requests();
         let retry =
             client.clerk.in_progress().filter(|p| p.attempts > 1).map(|p| (p.seq, p.target));
-        let reason = client.clerk.view().last_error.map(|(_, e)| e);
+        let reason = client.clerk.last_error().map(|(_, e)| e);
         if let (Some((seq, server)), Some(reason), false) = (retry, reason, requests.is_empty()) {
             self.record(TraceEvent::ClerkRetried { client: c, seq, server, reason });
         }
@@ -983,21 +991,18 @@ impl Simulator {
         self.stats.rpcs += u64::from(!kind.is_reply());
         self.stats.bytes += bytes as u64;
         let (from_incarnation, to_incarnation) = (self.incarnation(from), self.incarnation(to));
-        self.in_flight.insert(
+        self.in_flight.push(InFlight {
             id,
-            Box::new(InFlight {
-                id,
-                packet: Packet { from, to, payload },
-                kind,
-                bytes,
-                sent_at: self.now,
-                deliver_at,
-                lost: plan.lost,
-                held: false,
-                from_incarnation,
-                to_incarnation,
-            }),
-        );
+            packet: Packet { from, to, payload },
+            kind,
+            bytes,
+            sent_at: self.now,
+            deliver_at,
+            lost: plan.lost,
+            held: false,
+            from_incarnation,
+            to_incarnation,
+        });
         self.queue.push(deliver_at, Event::Deliver(id));
         self.record(TraceEvent::Sent { id, from, to, kind, bytes, deliver_at });
     }
@@ -1014,5 +1019,55 @@ impl Simulator {
                 self.queue.push(at, Event::Timer(s));
             }
         }
+    }
+}
+
+/// The messages in flight, by id. Ids are handed out in sending order, so the table is a
+/// window of slots from the oldest message still in flight to the newest: sending, finding
+/// and removing a message take constant time, and iteration is in sending order.
+#[derive(Debug, Default)]
+struct InFlightTable {
+    /// Id of `slots[0]`.
+    first: MessageId,
+    /// Never starts with an empty slot.
+    slots: VecDeque<Option<InFlight>>,
+}
+
+impl InFlightTable {
+    /// Adds a message whose id follows every id already added.
+    fn push(&mut self, m: InFlight) {
+        if self.slots.is_empty() {
+            self.first = m.id;
+        }
+        let slot = usize::try_from(m.id - self.first).expect("ids fit in memory");
+        assert_eq!(slot, self.slots.len(), "message ids are added in order");
+        self.slots.push_back(Some(m));
+    }
+
+    fn slot(&self, id: MessageId) -> Option<usize> {
+        usize::try_from(id.checked_sub(self.first)?).ok()
+    }
+
+    fn get(&self, id: MessageId) -> Option<&InFlight> {
+        self.slots.get(self.slot(id)?)?.as_ref()
+    }
+
+    fn get_mut(&mut self, id: MessageId) -> Option<&mut InFlight> {
+        let slot = self.slot(id)?;
+        self.slots.get_mut(slot)?.as_mut()
+    }
+
+    fn remove(&mut self, id: MessageId) -> Option<InFlight> {
+        let slot = self.slot(id)?;
+        let m = self.slots.get_mut(slot)?.take()?;
+        while self.slots.front().is_some_and(Option::is_none) {
+            self.slots.pop_front();
+            self.first += 1;
+        }
+        Some(m)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &InFlight> {
+        self.slots.iter().flatten()
     }
 }
