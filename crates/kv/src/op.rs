@@ -130,3 +130,44 @@ impl Command {
         postcard::from_bytes(bytes).ok()
     }
 }
+
+/// A [`Command`] read in place from log bytes: its key and value borrow from them, so that
+/// applying a command copies only what the map keeps.
+#[derive(Debug, Deserialize)]
+pub(crate) struct CommandRef<'a> {
+    pub(crate) client_id: ClientId,
+    pub(crate) seq: Seq,
+    #[serde(borrow)]
+    pub(crate) op: OpRef<'a>,
+}
+
+/// An [`Op`] borrowed from log bytes.
+#[derive(Debug, Deserialize)]
+pub(crate) struct OpRef<'a> {
+    pub(crate) kind: OpKind,
+    pub(crate) key: &'a str,
+    pub(crate) value: &'a str,
+}
+
+impl<'a> CommandRef<'a> {
+    /// Reads log bytes in place; `None` if they are not a command.
+    pub(crate) fn decode(bytes: &'a [u8]) -> Option<CommandRef<'a>> {
+        postcard::from_bytes(bytes).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_reads_back_in_place() {
+        let command = Command { client_id: 3, seq: 9, op: Op::append("k\u{e9}y", "v") };
+        let bytes = command.encode();
+        let read = CommandRef::decode(&bytes).expect("decodes");
+        assert_eq!((read.client_id, read.seq), (3, 9));
+        assert_eq!((read.op.kind, read.op.key, read.op.value), (OpKind::Append, "k\u{e9}y", "v"));
+        assert_eq!(Command::decode(&bytes), Some(command));
+        assert!(CommandRef::decode(&bytes[..bytes.len() - 1]).is_none());
+    }
+}
