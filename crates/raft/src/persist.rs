@@ -89,9 +89,10 @@ struct StoredEntry<'a> {
     command: Option<&'a [u8]>,
 }
 
-/// Postcard bytes of a value that cannot fail to encode.
+/// Postcard bytes of a value that cannot fail to encode, in one allocation of the exact size.
 pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    postcard::to_allocvec(value).expect("encoding to a Vec cannot fail")
+    let size = postcard::experimental::serialized_size(value).expect("sizing cannot fail");
+    postcard::to_extend(value, Vec::with_capacity(size)).expect("encoding to a Vec cannot fail")
 }
 
 /// What the caller must write to stable storage, atomically, before it sends the messages of
