@@ -129,6 +129,15 @@ pub struct Raft {
     pub(crate) log_written_from: Option<Index>,
 }
 
+/// Takes the items out of `buffer`, which keeps its capacity when it is empty anyway.
+fn take_filled<T>(buffer: &mut Vec<T>) -> Vec<T> {
+    if buffer.is_empty() {
+        Vec::new()
+    } else {
+        std::mem::take(buffer)
+    }
+}
+
 impl Raft {
     /// A fresh server `id` of a cluster of `servers`, at virtual time `now`. `seed` feeds the
     /// server's own RNG, which draws its election timeouts.
@@ -287,9 +296,23 @@ impl Raft {
         self.snapshot_dirty = false;
         Ready {
             persist,
-            messages: std::mem::take(&mut self.outbox),
-            apply: std::mem::take(&mut self.to_apply),
+            messages: take_filled(&mut self.outbox),
+            apply: take_filled(&mut self.to_apply),
             log_written_from: self.log_written_from.take(),
+        }
+    }
+
+    /// Hands back a [`Ready`] whose outputs have all been handled, so that the next ones reuse
+    /// its buffers rather than allocate new ones. Optional.
+    pub fn recycle(&mut self, ready: Ready) {
+        let Ready { mut messages, mut apply, .. } = ready;
+        if self.outbox.is_empty() {
+            messages.clear();
+            self.outbox = messages;
+        }
+        if self.to_apply.is_empty() {
+            apply.clear();
+            self.to_apply = apply;
         }
     }
 

@@ -170,9 +170,12 @@ impl Raft {
             return;
         }
         // The highest index that a majority holds (the clusters are small: no sorting, no
-        // allocation).
+        // allocation), once a majority holds anything past the commit index at all.
         let majority = self.majority();
         let holders = |index| self.progress.iter().filter(|p| p.match_index >= index).count();
+        if holders(self.commit_index + 1) < majority {
+            return;
+        }
         let candidate = (self.progress.iter().map(|p| p.match_index))
             .filter(|&index| holders(index) >= majority)
             .max()

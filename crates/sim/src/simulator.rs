@@ -812,18 +812,18 @@ impl Simulator {
         loop {
             let server = &mut self.servers[s];
             let raft = server.node.as_mut().expect("server is up").raft_mut();
-            let ready = raft.take_ready();
+            let mut ready = raft.take_ready();
             if ready.is_empty() {
                 break;
             }
-            if let Some(persist) = ready.persist {
+            if let Some(persist) = ready.persist.take() {
                 server.persister.save(persist);
             }
             if let Some(from) = ready.log_written_from {
                 self.invariants.log_written(s, raft.log(), from, server.observed.commit_index)?;
             }
             let changed = self.observe(s)?;
-            for envelope in ready.messages {
+            for envelope in ready.messages.drain(..) {
                 let to = Endpoint::Server(envelope.to);
                 self.send(Endpoint::Server(s), to, Payload::Raft(envelope.message));
             }
@@ -838,6 +838,9 @@ impl Simulator {
                     let replies = kv.check_leadership();
                     self.reply(s, replies);
                 }
+            }
+            if let Some(node) = self.servers[s].node.as_mut() {
+                node.raft_mut().recycle(ready);
             }
         }
         self.schedule_timer(s);
