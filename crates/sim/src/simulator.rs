@@ -669,6 +669,7 @@ impl Simulator {
         }
     }
 
+    #[inline]
     fn record(&mut self, event: TraceEvent) {
         if self.config.trace {
             self.trace.push(TraceRecord { at: self.now, event });
@@ -1060,6 +1061,7 @@ impl InFlightTable {
         self.slots.get_mut(slot)?.as_mut()
     }
 
+    #[inline]
     fn remove(&mut self, id: MessageId) -> Option<InFlight> {
         let slot = self.slot(id)?;
         let m = self.slots.get_mut(slot)?.take()?;
