@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::persist::encode;
 use crate::{
-    Config, DecodeError, Entry, Envelope, Index, Log, Message, NodeId, Persist, PersistentState,
-    Progress, Term, Time,
+    Config, DecodeError, Entry, Envelope, HardState, Index, Log, Message, NodeId, Persist,
+    PersistentState, Progress, Term, Time,
 };
 
 /// A server's role (§5.1).
@@ -121,6 +121,8 @@ pub struct Raft {
 
     // Outputs waiting for `take_ready`.
     pub(crate) persist_dirty: bool,
+    /// The hard state last handed out to be persisted (`None` before the first).
+    pub(crate) persisted_hard_state: Option<HardState>,
     /// Stored entries from here on must be rewritten.
     pub(crate) persist_log_from: Option<Index>,
     pub(crate) snapshot_dirty: bool,
@@ -161,6 +163,7 @@ impl Raft {
             votes: vec![false; servers],
             progress: Vec::new(),
             persist_dirty: false,
+            persisted_hard_state: None,
             persist_log_from: None,
             snapshot_dirty: false,
             outbox: Vec::new(),
@@ -283,8 +286,11 @@ impl Raft {
             if self.config.unsafe_forget_voted_for {
                 hard_state.voted_for = None;
             }
+            // Most writes only append entries: the hard state is written when it changed.
+            let changed = self.persisted_hard_state != Some(hard_state);
+            self.persisted_hard_state = Some(hard_state);
             Persist {
-                hard_state: encode(&hard_state),
+                hard_state: changed.then(|| encode(&hard_state)),
                 first_index: log.first_index(),
                 rewrite_from,
                 entries,

@@ -101,8 +101,9 @@ pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 /// the deliberate bug `unsafe_forget_voted_for`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Persist {
-    /// The encoded [`HardState`], which replaces the stored one.
-    pub hard_state: Vec<u8>,
+    /// The encoded [`HardState`], which replaces the stored one; `None` when it has not
+    /// changed since the last `Persist`, which keeps the stored one.
+    pub hard_state: Option<Vec<u8>>,
     /// The log now starts at this index: stored entries before it are dropped.
     pub first_index: Index,
     /// Stored entries from this index on are replaced by `entries`; `None` keeps them all.

@@ -36,7 +36,9 @@ impl Persister {
                 self.entries.push_back(entry);
             }
         }
-        self.hard_state = persist.hard_state;
+        if let Some(hard_state) = persist.hard_state {
+            self.hard_state = hard_state;
+        }
         if let Some(snapshot) = persist.snapshot {
             self.snapshot = snapshot;
         }
