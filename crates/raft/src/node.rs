@@ -131,6 +131,14 @@ pub struct Raft {
     pub(crate) log_written_from: Option<Index>,
 }
 
+/// Makes `spare` the buffer if the buffer is empty and `spare` has more room.
+fn reuse<T>(buffer: &mut Vec<T>, mut spare: Vec<T>) {
+    if buffer.is_empty() && spare.capacity() > buffer.capacity() {
+        spare.clear();
+        *buffer = spare;
+    }
+}
+
 /// Takes the items out of `buffer`, which keeps its capacity when it is empty anyway.
 fn take_filled<T>(buffer: &mut Vec<T>) -> Vec<T> {
     if buffer.is_empty() {
@@ -311,15 +319,9 @@ impl Raft {
     /// Hands back a [`Ready`] whose outputs have all been handled, so that the next ones reuse
     /// its buffers rather than allocate new ones. Optional.
     pub fn recycle(&mut self, ready: Ready) {
-        let Ready { mut messages, mut apply, .. } = ready;
-        if self.outbox.is_empty() {
-            messages.clear();
-            self.outbox = messages;
-        }
-        if self.to_apply.is_empty() {
-            apply.clear();
-            self.to_apply = apply;
-        }
+        let Ready { messages, apply, .. } = ready;
+        reuse(&mut self.outbox, messages);
+        reuse(&mut self.to_apply, apply);
     }
 
     /// This server's position in the cluster.
