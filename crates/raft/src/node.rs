@@ -279,6 +279,16 @@ impl Raft {
         Ok((index, self.persistent.current_term))
     }
 
+    /// Whether [`Raft::take_ready`] has anything to hand out.
+    pub fn has_ready(&self) -> bool {
+        self.persist_dirty
+            || self.snapshot_dirty
+            || self.persist_log_from.is_some()
+            || !self.outbox.is_empty()
+            || !self.to_apply.is_empty()
+            || self.log_written_from.is_some()
+    }
+
     /// Takes the outputs produced since the last call.
     pub fn take_ready(&mut self) -> Ready {
         let log = &self.persistent.log;

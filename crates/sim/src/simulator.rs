@@ -813,10 +813,10 @@ impl Simulator {
         loop {
             let server = &mut self.servers[s];
             let raft = server.node.as_mut().expect("server is up").raft_mut();
-            let mut ready = raft.take_ready();
-            if ready.is_empty() {
+            if !raft.has_ready() {
                 break;
             }
+            let mut ready = raft.take_ready();
             if let Some(persist) = ready.persist.take() {
                 server.persister.save(persist);
             }
