@@ -4,7 +4,7 @@ use std::fmt;
 use raft::{ApplyMsg, Index, Raft, Term, Time};
 use serde::{Deserialize, Serialize};
 
-use crate::op::CommandRef;
+use crate::op::{Args, CommandRef};
 use crate::{ClerkReply, ClerkRequest, ClientId, Command, Err, OpKind, Seq, SessionTable, Store};
 
 /// A KvServer's settings.
@@ -164,14 +164,14 @@ impl KvServer {
                 self.last_applied = *index;
                 let applied = command.as_deref().and_then(CommandRef::decode);
                 let waiting = self.pending.remove(index);
-                // A reply is built only for the Clerk waiting here; a Get changes nothing, so
-                // with no one waiting for it there is nothing to do.
                 let ours = |c: &CommandRef| {
                     waiting.as_ref().is_some_and(|p| (c.client_id, c.seq) == (p.client_id, p.seq))
                 };
+                // A reply is built only for the Clerk waiting here; a Get changes nothing, so
+                // with no one waiting for it there is nothing to do.
                 let reply = match applied {
-                    Some(c) if ours(&c) => Some(self.execute(&c, *index)),
-                    Some(c) if c.op.kind != OpKind::Get => {
+                    Some(c) if ours(&c) => self.execute(&c, *index),
+                    Some(c) if c.kind != OpKind::Get => {
                         self.execute(&c, *index);
                         None
                     }
@@ -232,31 +232,33 @@ impl KvServer {
         self.raft.snapshot(self.last_applied, data).is_ok()
     }
 
-    /// Carries out a committed command once, and returns its reply.
-    fn execute(&mut self, command: &CommandRef, index: Index) -> ClerkReply {
-        let CommandRef { client_id, seq, ref op } = *command;
+    /// Carries out a committed command once, and returns its reply; `None` (and nothing done)
+    /// if the bytes are not a command.
+    fn execute(&mut self, command: &CommandRef, index: Index) -> Option<ClerkReply> {
+        let CommandRef { client_id, seq, kind, .. } = *command;
+        let Args { key, value } = command.args()?;
         if !self.config.unsafe_no_dedup {
             if let Some(reply) = self.sessions.duplicate(client_id, seq) {
-                return reply.clone();
+                return Some(reply.clone());
             }
         }
-        let reply = match op.kind {
-            OpKind::Get => self.read(op.key, seq, Some(index)),
+        let reply = match kind {
+            OpKind::Get => self.read(key, seq, Some(index)),
             OpKind::Put => {
-                self.store.put(op.key, op.value);
+                self.store.put(key, value);
                 ClerkReply { seq, err: Err::Ok, value: String::new(), index: Some(index) }
             }
             OpKind::Append => {
-                self.store.append(op.key, op.value);
+                self.store.append(key, value);
                 ClerkReply { seq, err: Err::Ok, value: String::new(), index: Some(index) }
             }
         };
         // Only writes are remembered: a retried Get is simply read again (through the log), so
         // the table never holds a copy of a value.
-        if op.kind != OpKind::Get {
+        if kind != OpKind::Get {
             self.sessions.record(client_id, seq, reply.clone());
         }
-        reply
+        Some(reply)
     }
 
     fn read(&self, key: &str, seq: Seq, index: Option<Index>) -> ClerkReply {
