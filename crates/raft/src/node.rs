@@ -297,9 +297,8 @@ impl Raft {
             || self.persist_log_from.is_some())
         .then(|| {
             let rewrite_from = self.persist_log_from.map(|i| i.max(log.first_index()));
-            let entries = rewrite_from.map_or_else(Vec::new, |from| {
-                log.entries_from(from, usize::MAX).iter().map(encode).collect()
-            });
+            let entries = rewrite_from
+                .map_or_else(Vec::new, |from| log.entries_from(from, usize::MAX).to_vec());
             let mut hard_state = self.persistent.hard_state();
             if self.config.unsafe_forget_voted_for {
                 hard_state.voted_for = None;

@@ -49,7 +49,7 @@ impl PersistentState {
     pub fn encode(&self) -> Vec<u8> {
         let mut bytes = encode(&self.hard_state());
         for entry in self.log.entries() {
-            bytes.extend(encode(entry));
+            Persist::encode_entry(entry, &mut bytes);
         }
         bytes
     }
@@ -108,10 +108,19 @@ pub struct Persist {
     pub first_index: Index,
     /// Stored entries from this index on are replaced by `entries`; `None` keeps them all.
     pub rewrite_from: Option<Index>,
-    /// Encoded entries from `rewrite_from` on.
-    pub entries: Vec<Vec<u8>>,
+    /// Entries from `rewrite_from` on, each stored as [`Persist::encode_entry`] writes it.
+    pub entries: Vec<Entry>,
     /// The new snapshot, when it changed; `None` keeps the stored one.
     pub snapshot: Option<Vec<u8>>,
+}
+
+impl Persist {
+    /// Appends the stored bytes of `entry` to `out`: stored entries lie back to back, after the
+    /// hard state.
+    pub fn encode_entry(entry: &Entry, out: &mut Vec<u8>) {
+        let bytes = std::mem::take(out);
+        *out = postcard::to_extend(entry, bytes).expect("encoding to a Vec cannot fail");
+    }
 }
 
 /// Why persisted bytes could not be restored.
