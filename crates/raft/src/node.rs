@@ -485,7 +485,9 @@ impl Raft {
         }
         self.commit_index = index;
         let log = &self.persistent.log;
-        for i in (self.last_applied + 1).max(log.first_index())..=index {
+        let first = (self.last_applied + 1).max(log.first_index());
+        self.to_apply.reserve(index.saturating_sub(first - 1) as usize);
+        for i in first..=index {
             let entry = log.entry(i).expect("committed entries after the snapshot are held");
             self.to_apply.push(ApplyMsg::Command {
                 index: i,

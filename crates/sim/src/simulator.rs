@@ -312,9 +312,7 @@ impl Simulator {
         let client = &mut self.clients[c as usize];
         let seq = client.clerk.start(now, op.clone())?;
         client.open = Some(self.history.len());
-        if self.config.trace {
-            self.record(TraceEvent::OpInvoked { client: c, seq, op: op.clone() });
-        }
+        self.record(|| TraceEvent::OpInvoked { client: c, seq, op: op.clone() });
         self.history.push(HistoryEntry {
             client: c,
             seq,
@@ -408,7 +406,7 @@ impl Simulator {
         }
         server.incarnation += 1;
         server.timer_at = None;
-        self.record(TraceEvent::Crashed { server: s });
+        self.record(|| TraceEvent::Crashed { server: s });
     }
 
     /// Restarts server `s` (crashing it first if it is up) from its persister, as the
@@ -438,7 +436,7 @@ impl Simulator {
                 let server = &mut self.servers[s];
                 server.observed = observed;
                 server.node = Some(node);
-                self.record(TraceEvent::Restarted { server: s });
+                self.record(|| TraceEvent::Restarted { server: s });
                 self.after_input(s)
             }
             Err(e) => Err(Broken {
@@ -487,7 +485,7 @@ impl Simulator {
             unreliable: net.is_unreliable(),
             long_reordering: net.long_reordering,
         };
-        self.record(event);
+        self.record(|| event);
     }
 
     /// Switches labrpc's unreliable mode on or off.
@@ -507,7 +505,7 @@ impl Simulator {
     /// Holds message `id` in flight until it is released or dropped.
     pub fn hold(&mut self, id: MessageId) -> Result<(), UnknownMessage> {
         self.in_flight.get_mut(id).ok_or(UnknownMessage(id))?.held = true;
-        self.record(TraceEvent::Held { id });
+        self.record(|| TraceEvent::Held { id });
         Ok(())
     }
 
@@ -518,7 +516,7 @@ impl Simulator {
         m.held = false;
         m.deliver_at = now;
         self.queue.push(now, Event::Deliver(id));
-        self.record(TraceEvent::Released { id, deliver_at: now });
+        self.record(|| TraceEvent::Released { id, deliver_at: now });
         Ok(())
     }
 
@@ -539,7 +537,7 @@ impl Simulator {
         let copied = InFlight { id: copy, deliver_at, held: false, lost: false, ..original };
         self.in_flight.push(copied);
         self.queue.push(deliver_at, Event::Deliver(copy));
-        self.record(TraceEvent::Duplicated { id, copy });
+        self.record(|| TraceEvent::Duplicated { id, copy });
         Ok(copy)
     }
 
@@ -669,16 +667,17 @@ impl Simulator {
         }
     }
 
-    #[inline]
-    fn record(&mut self, event: TraceEvent) {
+    /// Records the event that `event` builds, if tracing is on; otherwise nothing is built.
+    fn record(&mut self, event: impl FnOnce() -> TraceEvent) {
         if self.config.trace {
+            let event = event();
             self.trace.push(TraceRecord { at: self.now, event });
         }
     }
 
     fn record_topology(&mut self) {
         let groups = self.topology.groups();
-        self.record(TraceEvent::TopologyChanged { groups });
+        self.record(|| TraceEvent::TopologyChanged { groups });
     }
 
     /// Whether `from` can reach `to` right now.
@@ -727,7 +726,7 @@ impl Simulator {
             return Ok(());
         }
         self.stats.delivered += 1;
-        self.record(TraceEvent::Delivered { id });
+        self.record(|| TraceEvent::Delivered { id });
         let now = self.now;
         match (m.packet.to, m.packet.payload) {
             (Endpoint::Server(s), Payload::Raft(message)) => {
@@ -769,7 +768,7 @@ impl Simulator {
     /// A message was lost: count it, trace it, and tell a Clerk whose call it was.
     fn lost(&mut self, m: &InFlight, reason: DropReason) {
         self.stats.dropped += 1;
-        self.record(TraceEvent::Dropped { id: m.id, reason });
+        self.record(|| TraceEvent::Dropped { id: m.id, reason });
         let call = match (m.packet.from, m.packet.to, &m.packet.payload) {
             (Endpoint::Client(c), Endpoint::Server(s), Payload::Request(r)) => Some((c, s, r.seq)),
             (Endpoint::Server(s), Endpoint::Client(c), Payload::Reply(r)) => Some((c, s, r.seq)),
@@ -864,10 +863,10 @@ impl Simulator {
         }
         let changed = (role, term) != (before.role, before.term);
         if changed {
-            self.record(TraceEvent::RoleChanged { server: s, role, term });
+            self.record(|| TraceEvent::RoleChanged { server: s, role, term });
         }
         if commit_index > before.commit_index {
-            self.record(TraceEvent::Committed { server: s, index: commit_index });
+            self.record(|| TraceEvent::Committed { server: s, index: commit_index });
         }
         Ok(changed)
     }
@@ -882,7 +881,7 @@ impl Simulator {
                 self.invariants.applied(s, *index, command.as_deref())?
             }
             ApplyMsg::Snapshot { index, .. } => {
-                self.record(TraceEvent::SnapshotInstalled { server: s, index: *index })
+                self.record(|| TraceEvent::SnapshotInstalled { server: s, index: *index })
             }
         }
         let server = &mut self.servers[s];
@@ -892,7 +891,7 @@ impl Simulator {
                     let bytes = data.len();
                     raft.snapshot(index, data)
                         .map_err(|e| contract(format!("snapshot at {index} refused: {e}")))?;
-                    self.record(TraceEvent::SnapshotTaken { server: s, index, bytes });
+                    self.record(|| TraceEvent::SnapshotTaken { server: s, index, bytes });
                 }
             }
             Node::Kv(kv) => {
@@ -923,9 +922,9 @@ impl Simulator {
             }
         };
         if let Some((index, bytes)) = snapshot {
-            self.record(TraceEvent::SnapshotTaken { server: s, index, bytes });
+            self.record(|| TraceEvent::SnapshotTaken { server: s, index, bytes });
         }
-        self.record(TraceEvent::Applied { server: s, index: applied });
+        self.record(|| TraceEvent::Applied { server: s, index: applied });
         Ok(())
     }
 
@@ -947,15 +946,13 @@ impl Simulator {
             entry.ret_order = Some(self.history_events);
             self.history_events += 1;
         }
-        if self.config.trace {
-            self.record(TraceEvent::OpReturned {
-                client: c,
-                seq: done.seq,
-                server: done.server,
-                index: done.index,
-                value: done.value.clone(),
-            });
-        }
+        self.record(|| TraceEvent::OpReturned {
+            client: c,
+            seq: done.seq,
+            server: done.server,
+            index: done.index,
+            value: done.value.clone(),
+        });
         self.completions.push_back(done);
     }
 
@@ -967,7 +964,7 @@ impl Simulator {
             client.clerk.in_progress().filter(|p| p.attempts > 1).map(|p| (p.seq, p.target));
         let reason = client.clerk.last_error().map(|(_, e)| e);
         if let (Some((seq, server)), Some(reason), false) = (retry, reason, requests.is_empty()) {
-            self.record(TraceEvent::ClerkRetried { client: c, seq, server, reason });
+            self.record(|| TraceEvent::ClerkRetried { client: c, seq, server, reason });
         }
         for (s, request) in requests {
             self.send(Endpoint::Client(c), Endpoint::Server(s), Payload::Request(request));
@@ -1008,7 +1005,7 @@ impl Simulator {
             to_incarnation,
         });
         self.queue.push(deliver_at, Event::Deliver(id));
-        self.record(TraceEvent::Sent { id, from, to, kind, bytes, deliver_at });
+        self.record(|| TraceEvent::Sent { id, from, to, kind, bytes, deliver_at });
     }
 
     fn schedule_timer(&mut self, s: NodeId) {
