@@ -233,6 +233,11 @@ impl Clerk {
         self.current.as_ref()
     }
 
+    /// The last attempt that failed, and at which server.
+    pub fn last_error(&self) -> Option<(NodeId, AttemptError)> {
+        self.last_error
+    }
+
     /// A read-only picture for a renderer.
     pub fn view(&self) -> ClerkView {
         ClerkView {

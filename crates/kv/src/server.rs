@@ -4,6 +4,7 @@ use std::fmt;
 use raft::{ApplyMsg, Index, Raft, Term, Time};
 use serde::{Deserialize, Serialize};
 
+use crate::op::{Args, CommandRef};
 use crate::{ClerkReply, ClerkRequest, ClientId, Command, Err, OpKind, Seq, SessionTable, Store};
 
 /// A KvServer's settings.
@@ -171,18 +172,24 @@ impl KvServer {
         match msg {
             ApplyMsg::Command { index, command, .. } => {
                 self.last_applied = *index;
-                let applied = command.as_deref().and_then(Command::decode);
-                let reply = applied.as_ref().map(|c| self.execute(c, *index));
-                if let Some(p) = self.pending.remove(index) {
-                    let ours = applied
-                        .as_ref()
-                        .is_some_and(|c| (c.client_id, c.seq) == (p.client_id, p.seq));
-                    let reply = match reply {
-                        Some(reply) if ours => reply,
-                        // A different entry took this index: our leadership was lost.
-                        _ => ClerkReply::wrong_leader(p.seq),
-                    };
-                    replies.push((p.client_id, reply));
+                let applied = command.as_deref().and_then(CommandRef::decode);
+                let waiting = self.pending.remove(index);
+                let ours = |c: &CommandRef| {
+                    waiting.as_ref().is_some_and(|p| (c.client_id, c.seq) == (p.client_id, p.seq))
+                };
+                // A reply is built only for the Clerk waiting here; a Get changes nothing, so
+                // with no one waiting for it there is nothing to do.
+                let reply = match applied {
+                    Some(c) if ours(&c) => self.execute(&c, *index),
+                    Some(c) if c.kind != OpKind::Get => {
+                        self.execute(&c, *index);
+                        None
+                    }
+                    _ => None,
+                };
+                if let Some(p) = waiting {
+                    // A different entry took this index: our leadership was lost.
+                    replies.push((p.client_id, reply.unwrap_or(ClerkReply::wrong_leader(p.seq))));
                 }
             }
             ApplyMsg::Snapshot { index, data, .. } => {
@@ -235,32 +242,34 @@ impl KvServer {
         self.raft.snapshot(self.last_applied, data).is_ok()
     }
 
-    /// Carries out a committed command once, and returns its reply.
-    fn execute(&mut self, command: &Command, index: Index) -> ClerkReply {
-        let Command { client_id, seq, op } = command;
+    /// Carries out a committed command once, and returns its reply; `None` (and nothing done)
+    /// if the bytes are not a command.
+    fn execute(&mut self, command: &CommandRef, index: Index) -> Option<ClerkReply> {
+        let CommandRef { client_id, seq, kind, .. } = *command;
+        let Args { key, value } = command.args()?;
         if !self.config.unsafe_no_dedup {
-            if let Some(reply) = self.sessions.duplicate(*client_id, *seq) {
+            if let Some(reply) = self.sessions.duplicate(client_id, seq) {
                 self.duplicates += 1;
-                return reply.clone();
+                return Some(reply.clone());
             }
         }
-        let reply = match op.kind {
-            OpKind::Get => self.read(&op.key, *seq, Some(index)),
+        let reply = match kind {
+            OpKind::Get => self.read(key, seq, Some(index)),
             OpKind::Put => {
-                self.store.put(op.key.clone(), op.value.clone());
-                ClerkReply { seq: *seq, err: Err::Ok, value: String::new(), index: Some(index) }
+                self.store.put(key, value);
+                ClerkReply { seq, err: Err::Ok, value: String::new(), index: Some(index) }
             }
             OpKind::Append => {
-                self.store.append(&op.key, &op.value);
-                ClerkReply { seq: *seq, err: Err::Ok, value: String::new(), index: Some(index) }
+                self.store.append(key, value);
+                ClerkReply { seq, err: Err::Ok, value: String::new(), index: Some(index) }
             }
         };
         // Only writes are remembered: a retried Get is simply read again (through the log), so
         // the table never holds a copy of a value.
-        if op.kind != OpKind::Get {
-            self.sessions.record(*client_id, *seq, reply.clone());
+        if kind != OpKind::Get {
+            self.sessions.record(client_id, seq, reply.clone());
         }
-        reply
+        Some(reply)
     }
 
     fn read(&self, key: &str, seq: Seq, index: Option<Index>) -> ClerkReply {

@@ -31,11 +31,11 @@ fn session_hash(client_id: ClientId, session: &Session) -> u64 {
     let Session { seq, reply } = session;
     let err = reply.err as u8;
     let index = reply.index.map_or(0, |i| i + 1);
-    let mut h = fnv1a_start();
-    for field in [*seq, u64::from(err), index, reply.seq] {
-        h = fnv1a(h, &field.to_le_bytes());
-    }
-    mix(client_id, fnv1a(h, reply.value.as_bytes()))
+    // Whole words are mixed in, not hashed byte by byte: a session is recorded on every
+    // replica for every write.
+    let value = fnv1a(fnv1a_start(), reply.value.as_bytes());
+    let fields = [*seq, u64::from(err), index, reply.seq, client_id];
+    fields.into_iter().fold(value, mix)
 }
 
 impl SessionTable {

@@ -15,7 +15,9 @@ impl Store {
     pub fn from_map(pairs: BTreeMap<String, String>) -> Store {
         let mut store = Store::default();
         for (key, value) in pairs {
-            store.put(key, value);
+            let hash = fnv1a(fnv1a_start(), value.as_bytes());
+            store.digest = store.digest.wrapping_add(mix(key_hash(&key), hash));
+            store.map.insert(key, (value, hash));
         }
         store
     }
@@ -45,22 +47,33 @@ impl Store {
         self.map.is_empty()
     }
 
-    /// Replaces `key`'s value.
-    pub fn put(&mut self, key: String, value: String) {
-        let hash = fnv1a(fnv1a_start(), value.as_bytes());
-        self.set(key, value, hash);
+    /// Replaces `key`'s value, reusing the old value's buffer.
+    pub fn put(&mut self, key: &str, value: &str) {
+        let (key_hash, hash) = (key_hash(key), fnv1a(fnv1a_start(), value.as_bytes()));
+        match self.map.get_mut(key) {
+            Some((old_value, old)) => {
+                self.digest = self.digest.wrapping_sub(mix(key_hash, *old));
+                old_value.clear();
+                old_value.push_str(value);
+                *old = hash;
+            }
+            None => {
+                self.map.insert(key.to_string(), (value.to_string(), hash));
+            }
+        }
+        self.digest = self.digest.wrapping_add(mix(key_hash, hash));
     }
 
     /// Appends to `key`'s value (creating it if missing), in place: the cost is the suffix's.
     pub fn append(&mut self, key: &str, suffix: &str) {
         let Some((value, hash)) = self.map.get_mut(key) else {
-            self.put(key.to_string(), suffix.to_string());
+            self.put(key, suffix);
             return;
         };
-        let key_hash = fnv1a(fnv1a_start(), key.as_bytes());
         let old = *hash;
         value.push_str(suffix);
         *hash = fnv1a(old, suffix.as_bytes());
+        let key_hash = key_hash(key);
         self.digest =
             self.digest.wrapping_sub(mix(key_hash, old)).wrapping_add(mix(key_hash, *hash));
     }
@@ -69,15 +82,10 @@ impl Store {
     pub fn digest(&self) -> u64 {
         self.digest
     }
+}
 
-    fn set(&mut self, key: String, value: String, hash: u64) {
-        let key_hash = fnv1a(fnv1a_start(), key.as_bytes());
-        if let Some((_, old)) = self.map.get(&key) {
-            self.digest = self.digest.wrapping_sub(mix(key_hash, *old));
-        }
-        self.digest = self.digest.wrapping_add(mix(key_hash, hash));
-        self.map.insert(key, (value, hash));
-    }
+fn key_hash(key: &str) -> u64 {
+    fnv1a(fnv1a_start(), key.as_bytes())
 }
 
 #[cfg(test)]
@@ -89,13 +97,13 @@ mod tests {
         let mut a = Store::default();
         a.append("x", "ab");
         a.append("x", "c");
-        a.put("y".into(), "1".into());
+        a.put("y", "1");
         let mut b = Store::default();
-        b.put("x".into(), String::new());
+        b.put("x", "");
         b.append("x", "");
-        b.put("y".into(), "0".into());
-        b.put("x".into(), "abc".into());
-        b.put("y".into(), "1".into());
+        b.put("y", "0");
+        b.put("x", "abc");
+        b.put("y", "1");
         assert_eq!(a.digest(), b.digest());
         assert_eq!(a.to_map(), b.to_map());
         assert_eq!(Store::from_map(a.to_map()).digest(), a.digest());

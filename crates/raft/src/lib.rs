@@ -3,7 +3,7 @@
 //! A [`Raft`] node never reads a clock, spawns a thread, touches a socket or draws an unseeded
 //! random number. Its caller feeds it inputs — the current virtual time ([`Raft::tick`]), a
 //! message from a peer ([`Raft::step`]), a proposal ([`Raft::propose`]), a snapshot from the
-//! service ([`Raft::snapshot`]) — and then takes its outputs with [`Raft::take_ready`]: bytes to
+//! service ([`Raft::snapshot`]) — and then takes its outputs with [`Raft::take_ready`]: state to
 //! persist, messages to send, and committed entries or snapshots to apply, in that order.
 //!
 //! The same code runs natively in the tests and in the browser, and the same seed always gives

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::persist::encode;
 use crate::{
-    Config, DecodeError, Entry, Envelope, Index, Log, Message, NodeId, Persist, PersistentState,
-    Progress, Term, Time,
+    Config, DecodeError, Entry, Envelope, HardState, Index, Log, Message, NodeId, Persist,
+    PersistentState, Progress, Term, Time,
 };
 
 /// A server's role (§5.1).
@@ -121,12 +121,31 @@ pub struct Raft {
 
     // Outputs waiting for `take_ready`.
     pub(crate) persist_dirty: bool,
+    /// The hard state last handed out to be persisted (`None` before the first).
+    pub(crate) persisted_hard_state: Option<HardState>,
     /// Stored entries from here on must be rewritten.
     pub(crate) persist_log_from: Option<Index>,
     pub(crate) snapshot_dirty: bool,
     pub(crate) outbox: Vec<Envelope>,
     pub(crate) to_apply: Vec<ApplyMsg>,
     pub(crate) log_written_from: Option<Index>,
+}
+
+/// Makes `spare` the buffer if the buffer is empty and `spare` has more room.
+fn reuse<T>(buffer: &mut Vec<T>, mut spare: Vec<T>) {
+    if buffer.is_empty() && spare.capacity() > buffer.capacity() {
+        spare.clear();
+        *buffer = spare;
+    }
+}
+
+/// Takes the items out of `buffer`, which keeps its capacity when it is empty anyway.
+fn take_filled<T>(buffer: &mut Vec<T>) -> Vec<T> {
+    if buffer.is_empty() {
+        Vec::new()
+    } else {
+        std::mem::take(buffer)
+    }
 }
 
 impl Raft {
@@ -152,6 +171,7 @@ impl Raft {
             votes: vec![false; servers],
             progress: Vec::new(),
             persist_dirty: false,
+            persisted_hard_state: None,
             persist_log_from: None,
             snapshot_dirty: false,
             outbox: Vec::new(),
@@ -259,6 +279,16 @@ impl Raft {
         Ok((index, self.persistent.current_term))
     }
 
+    /// Whether [`Raft::take_ready`] has anything to hand out.
+    pub fn has_ready(&self) -> bool {
+        self.persist_dirty
+            || self.snapshot_dirty
+            || self.persist_log_from.is_some()
+            || !self.outbox.is_empty()
+            || !self.to_apply.is_empty()
+            || self.log_written_from.is_some()
+    }
+
     /// Takes the outputs produced since the last call.
     pub fn take_ready(&mut self) -> Ready {
         let log = &self.persistent.log;
@@ -267,15 +297,17 @@ impl Raft {
             || self.persist_log_from.is_some())
         .then(|| {
             let rewrite_from = self.persist_log_from.map(|i| i.max(log.first_index()));
-            let entries = rewrite_from.map_or_else(Vec::new, |from| {
-                log.entries_from(from, usize::MAX).iter().map(encode).collect()
-            });
+            let entries = rewrite_from
+                .map_or_else(Vec::new, |from| log.entries_from(from, usize::MAX).to_vec());
             let mut hard_state = self.persistent.hard_state();
             if self.config.unsafe_forget_voted_for {
                 hard_state.voted_for = None;
             }
+            // Most writes only append entries: the hard state is written when it changed.
+            let changed = self.persisted_hard_state != Some(hard_state);
+            self.persisted_hard_state = Some(hard_state);
             Persist {
-                hard_state: encode(&hard_state),
+                hard_state: changed.then(|| encode(&hard_state)),
                 first_index: log.first_index(),
                 rewrite_from,
                 entries,
@@ -287,10 +319,18 @@ impl Raft {
         self.snapshot_dirty = false;
         Ready {
             persist,
-            messages: std::mem::take(&mut self.outbox),
-            apply: std::mem::take(&mut self.to_apply),
+            messages: take_filled(&mut self.outbox),
+            apply: take_filled(&mut self.to_apply),
             log_written_from: self.log_written_from.take(),
         }
+    }
+
+    /// Hands back a [`Ready`] whose outputs have all been handled, so that the next ones reuse
+    /// its buffers rather than allocate new ones. Optional.
+    pub fn recycle(&mut self, ready: Ready) {
+        let Ready { messages, apply, .. } = ready;
+        reuse(&mut self.outbox, messages);
+        reuse(&mut self.to_apply, apply);
     }
 
     /// This server's position in the cluster.
@@ -445,7 +485,9 @@ impl Raft {
         }
         self.commit_index = index;
         let log = &self.persistent.log;
-        for i in (self.last_applied + 1).max(log.first_index())..=index {
+        let first = (self.last_applied + 1).max(log.first_index());
+        self.to_apply.reserve(index.saturating_sub(first - 1) as usize);
+        for i in first..=index {
             let entry = log.entry(i).expect("committed entries after the snapshot are held");
             self.to_apply.push(ApplyMsg::Command {
                 index: i,

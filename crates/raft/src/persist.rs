@@ -1,5 +1,6 @@
 use std::fmt;
 
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::{Entry, Index, Log, NodeId, Term};
@@ -48,7 +49,7 @@ impl PersistentState {
     pub fn encode(&self) -> Vec<u8> {
         let mut bytes = encode(&self.hard_state());
         for entry in self.log.entries() {
-            bytes.extend(encode(entry));
+            Persist::encode_entry(entry, &mut bytes);
         }
         bytes
     }
@@ -56,14 +57,18 @@ impl PersistentState {
     /// Decodes stored bytes. Corrupt, truncated or inconsistent bytes give an error, never a
     /// panic.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        // One copy of the whole state, which every restored command then shares: restoring a
+        // long log costs one allocation, not one per entry.
+        let shared = Bytes::copy_from_slice(bytes);
         let (hard, mut rest): (HardState, _) =
-            postcard::take_from_bytes(bytes).map_err(DecodeError::Format)?;
+            postcard::take_from_bytes(&shared).map_err(DecodeError::Format)?;
         let mut log = Log::default();
         log.compact(hard.last_included_index, hard.last_included_term);
         while !rest.is_empty() {
-            let (entry, tail): (Entry, _) =
+            let (entry, tail): (StoredEntry, _) =
                 postcard::take_from_bytes(rest).map_err(DecodeError::Format)?;
-            log.push(entry);
+            let command = entry.command.map(|c| shared.slice_ref(c));
+            log.push(Entry { term: entry.term, command });
             rest = tail;
         }
         log.validate().map_err(DecodeError::Inconsistent)?;
@@ -76,9 +81,18 @@ impl PersistentState {
     }
 }
 
-/// Postcard bytes of a value that cannot fail to encode.
+/// An [`Entry`] as stored, read without copying its command out of the stored bytes.
+#[derive(Deserialize)]
+struct StoredEntry<'a> {
+    term: Term,
+    #[serde(borrow)]
+    command: Option<&'a [u8]>,
+}
+
+/// Postcard bytes of a value that cannot fail to encode, in one allocation of the exact size.
 pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    postcard::to_allocvec(value).expect("encoding to a Vec cannot fail")
+    let size = postcard::experimental::serialized_size(value).expect("sizing cannot fail");
+    postcard::to_extend(value, Vec::with_capacity(size)).expect("encoding to a Vec cannot fail")
 }
 
 /// What the caller must write to stable storage, atomically, before it sends the messages of
@@ -87,16 +101,26 @@ pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 /// the deliberate bug `unsafe_forget_voted_for`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Persist {
-    /// The encoded [`HardState`], which replaces the stored one.
-    pub hard_state: Vec<u8>,
+    /// The encoded [`HardState`], which replaces the stored one; `None` when it has not
+    /// changed since the last `Persist`, which keeps the stored one.
+    pub hard_state: Option<Vec<u8>>,
     /// The log now starts at this index: stored entries before it are dropped.
     pub first_index: Index,
     /// Stored entries from this index on are replaced by `entries`; `None` keeps them all.
     pub rewrite_from: Option<Index>,
-    /// Encoded entries from `rewrite_from` on.
-    pub entries: Vec<Vec<u8>>,
+    /// Entries from `rewrite_from` on, each stored as [`Persist::encode_entry`] writes it.
+    pub entries: Vec<Entry>,
     /// The new snapshot, when it changed; `None` keeps the stored one.
     pub snapshot: Option<Vec<u8>>,
+}
+
+impl Persist {
+    /// Appends the stored bytes of `entry` to `out`: stored entries lie back to back, after the
+    /// hard state.
+    pub fn encode_entry(entry: &Entry, out: &mut Vec<u8>) {
+        let bytes = std::mem::take(out);
+        *out = postcard::to_extend(entry, bytes).expect("encoding to a Vec cannot fail");
+    }
 }
 
 /// Why persisted bytes could not be restored.

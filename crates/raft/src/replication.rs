@@ -169,9 +169,17 @@ impl Raft {
         if self.role != Role::Leader {
             return;
         }
-        let mut matched: Vec<u64> = self.progress.iter().map(|p| p.match_index).collect();
-        matched.sort_unstable();
-        let candidate = matched[self.servers - self.majority()];
+        // The highest index that a majority holds (the clusters are small: no sorting, no
+        // allocation), once a majority holds anything past the commit index at all.
+        let majority = self.majority();
+        let holders = |index| self.progress.iter().filter(|p| p.match_index >= index).count();
+        if holders(self.commit_index + 1) < majority {
+            return;
+        }
+        let candidate = (self.progress.iter().map(|p| p.match_index))
+            .filter(|&index| holders(index) >= majority)
+            .max()
+            .unwrap_or(0);
         if candidate > self.commit_index
             && self.persistent.log.term_at(candidate) == Some(self.persistent.current_term)
         {

@@ -8,35 +8,45 @@ use raft::{HardState, Index, Persist};
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Persister {
     hard_state: Vec<u8>,
-    /// Index of `entries[0]`.
+    /// Index of the first stored entry.
     first_index: Index,
-    entries: VecDeque<Vec<u8>>,
-    entry_bytes: usize,
+    /// The stored entries, encoded back to back.
+    log: Vec<u8>,
+    /// Where each stored entry starts in `log`, from `first_index` on.
+    starts: VecDeque<usize>,
     snapshot: Vec<u8>,
 }
 
 impl Persister {
     /// Writes what Raft asked for, all at once.
     pub fn save(&mut self, persist: Persist) {
-        while self.first_index < persist.first_index && !self.entries.is_empty() {
-            let dropped = self.entries.pop_front().expect("not empty");
-            self.entry_bytes -= dropped.len();
-            self.first_index += 1;
+        let dropped = persist.first_index.saturating_sub(self.first_index);
+        let dropped =
+            usize::try_from(dropped).map_or(self.starts.len(), |d| d.min(self.starts.len()));
+        if dropped > 0 {
+            let cut = self.starts.get(dropped).copied().unwrap_or(self.log.len());
+            self.log.drain(..cut);
+            self.starts.drain(..dropped);
+            self.starts.iter_mut().for_each(|start| *start -= cut);
+            self.first_index += dropped as Index;
         }
-        if self.entries.is_empty() {
+        if self.starts.is_empty() {
             self.first_index = persist.first_index;
         }
         if let Some(from) = persist.rewrite_from {
             let keep = from.saturating_sub(self.first_index) as usize;
-            for dropped in self.entries.drain(keep.min(self.entries.len())..) {
-                self.entry_bytes -= dropped.len();
+            if let Some(&end) = self.starts.get(keep) {
+                self.log.truncate(end);
+                self.starts.truncate(keep);
             }
-            for entry in persist.entries {
-                self.entry_bytes += entry.len();
-                self.entries.push_back(entry);
+            for entry in &persist.entries {
+                self.starts.push_back(self.log.len());
+                Persist::encode_entry(entry, &mut self.log);
             }
         }
-        self.hard_state = persist.hard_state;
+        if let Some(hard_state) = persist.hard_state {
+            self.hard_state = hard_state;
+        }
         if let Some(snapshot) = persist.snapshot {
             self.snapshot = snapshot;
         }
@@ -44,10 +54,7 @@ impl Persister {
 
     /// The stored Raft state, as [`raft::PersistentState::decode`] reads it.
     pub fn raft_state(&self) -> Vec<u8> {
-        let mut bytes = Vec::with_capacity(self.raft_state_size());
-        bytes.extend_from_slice(&self.hard_state);
-        self.entries.iter().for_each(|e| bytes.extend_from_slice(e));
-        bytes
+        [&self.hard_state[..], &self.log[..]].concat()
     }
 
     /// The stored hard state (term, vote, snapshot offset), if any was stored and it decodes.
@@ -58,7 +65,7 @@ impl Persister {
 
     /// Index of the last stored entry (the snapshot's last index when no entry is stored).
     pub fn last_index(&self) -> Index {
-        match self.entries.len() {
+        match self.starts.len() {
             0 => self.hard_state().map_or(0, |h| h.last_included_index),
             n => self.first_index + n as Index - 1,
         }
@@ -71,7 +78,7 @@ impl Persister {
 
     /// Size of the stored Raft state in bytes (the lab's `RaftStateSize`).
     pub fn raft_state_size(&self) -> usize {
-        self.hard_state.len() + self.entry_bytes
+        self.hard_state.len() + self.log.len()
     }
 
     /// Size of the snapshot in bytes.

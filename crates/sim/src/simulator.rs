@@ -1,6 +1,6 @@
 //! The executor: one thread, one virtual clock, one seeded RNG, one queue of events.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 
 use kv::{
@@ -231,8 +231,7 @@ pub struct Simulator {
     servers: Vec<Server>,
     clients: Vec<Client>,
     topology: Topology,
-    /// Boxed: B-tree nodes shift their values on removal, and a message is large.
-    in_flight: BTreeMap<MessageId, Box<InFlight>>,
+    in_flight: InFlightTable,
     next_message: MessageId,
     /// Per directed link, when its latest in-order message arrives.
     link_arrival: FxHashMap<(Endpoint, Endpoint), Time>,
@@ -259,7 +258,7 @@ impl Simulator {
             rng,
             queue: EventQueue::default(),
             clients: Vec::new(),
-            in_flight: BTreeMap::new(),
+            in_flight: InFlightTable::default(),
             next_message: 0,
             link_arrival: FxHashMap::default(),
             invariants: Invariants::default(),
@@ -316,10 +315,11 @@ impl Simulator {
         let client = &mut self.clients[c as usize];
         let seq = client.clerk.start(now, op.clone())?;
         client.open = Some(self.history.len());
+        self.record(|| TraceEvent::OpInvoked { client: c, seq, op: op.clone() });
         self.history.push(HistoryEntry {
             client: c,
             seq,
-            op: op.clone(),
+            op,
             call: now,
             ret: None,
             output: None,
@@ -330,7 +330,6 @@ impl Simulator {
             ret_order: None,
         });
         self.history_events += 1;
-        self.record(TraceEvent::OpInvoked { client: c, seq, op });
         self.client_after_input(c);
         Ok(seq)
     }
@@ -410,10 +409,10 @@ impl Simulator {
         }
         server.incarnation += 1;
         server.timer_at = None;
-        self.record(TraceEvent::Crashed { server: s });
+        self.record(|| TraceEvent::Crashed { server: s });
     }
 
-    /// Restarts server `s` (crashing it first if it is up) from a copy of its persister, as the
+    /// Restarts server `s` (crashing it first if it is up) from its persister, as the
     /// lab's `start1` does.
     pub fn restart(&mut self, s: NodeId) {
         self.crash(s);
@@ -421,7 +420,8 @@ impl Simulator {
         let interval = self.snapshot_interval();
         let server = &mut self.servers[s];
         server.incarnation += 1;
-        server.persister = server.persister.clone();
+        // The lab's start1 copies the persister so that the crashed instance cannot write to
+        // the new one's; here the crashed instance is gone, so the persister is simply kept.
         server.applier = Applier::new(interval);
         let restored = Raft::restore(
             s,
@@ -439,7 +439,7 @@ impl Simulator {
                 let server = &mut self.servers[s];
                 server.observed = observed;
                 server.node = Some(node);
-                self.record(TraceEvent::Restarted { server: s });
+                self.record(|| TraceEvent::Restarted { server: s });
                 self.after_input(s)
             }
             Err(e) => Err(Broken {
@@ -488,7 +488,7 @@ impl Simulator {
             unreliable: net.is_unreliable(),
             long_reordering: net.long_reordering,
         };
-        self.record(event);
+        self.record(|| event);
     }
 
     /// Switches labrpc's unreliable mode on or off.
@@ -507,40 +507,40 @@ impl Simulator {
 
     /// Holds message `id` in flight until it is released or dropped.
     pub fn hold(&mut self, id: MessageId) -> Result<(), UnknownMessage> {
-        self.in_flight.get_mut(&id).ok_or(UnknownMessage(id))?.held = true;
-        self.record(TraceEvent::Held { id });
+        self.in_flight.get_mut(id).ok_or(UnknownMessage(id))?.held = true;
+        self.record(|| TraceEvent::Held { id });
         Ok(())
     }
 
     /// Lets message `id` arrive now (whether it was held or still on its way).
     pub fn deliver_now(&mut self, id: MessageId) -> Result<(), UnknownMessage> {
         let now = self.now;
-        let m = self.in_flight.get_mut(&id).ok_or(UnknownMessage(id))?;
+        let m = self.in_flight.get_mut(id).ok_or(UnknownMessage(id))?;
         m.held = false;
         m.deliver_at = now;
         self.queue.push(now, Event::Deliver(id));
-        self.record(TraceEvent::Released { id, deliver_at: now });
+        self.record(|| TraceEvent::Released { id, deliver_at: now });
         Ok(())
     }
 
     /// Loses message `id`.
     pub fn drop_message(&mut self, id: MessageId) -> Result<(), UnknownMessage> {
-        let m = self.in_flight.remove(&id).ok_or(UnknownMessage(id))?;
+        let m = self.in_flight.remove(id).ok_or(UnknownMessage(id))?;
         self.lost(&m, DropReason::ByUser);
         Ok(())
     }
 
     /// Sends a copy of message `id`, with a delay of its own.
     pub fn duplicate(&mut self, id: MessageId) -> Result<MessageId, UnknownMessage> {
-        let original = self.in_flight.get(&id).ok_or(UnknownMessage(id))?.clone();
+        let original = self.in_flight.get(id).ok_or(UnknownMessage(id))?.clone();
         let plan = self.config.network.plan(&mut self.rng, original.kind.is_reply());
         let copy = self.next_message;
         self.next_message += 1;
         let deliver_at = self.now + plan.base + plan.extra;
-        let copied = InFlight { id: copy, deliver_at, held: false, lost: false, ..*original };
-        self.in_flight.insert(copy, Box::new(copied));
+        let copied = InFlight { id: copy, deliver_at, held: false, lost: false, ..original };
+        self.in_flight.push(copied);
         self.queue.push(deliver_at, Event::Deliver(copy));
-        self.record(TraceEvent::Duplicated { id, copy });
+        self.record(|| TraceEvent::Duplicated { id, copy });
         Ok(copy)
     }
 
@@ -605,7 +605,7 @@ impl Simulator {
 
     /// Messages in flight, in sending order.
     pub fn in_flight(&self) -> impl Iterator<Item = &InFlight> {
-        self.in_flight.values().map(|m| &**m)
+        self.in_flight.iter()
     }
 
     /// Counters so far.
@@ -633,6 +633,11 @@ impl Simulator {
     /// Every Clerk operation so far, in the order they were called.
     pub fn history(&self) -> &[HistoryEntry] {
         &self.history
+    }
+
+    /// Ends the run: every Clerk operation, in the order they were called.
+    pub fn into_history(self) -> Vec<HistoryEntry> {
+        self.history
     }
 
     /// The failed invariant that stopped the run, if any.
@@ -677,15 +682,17 @@ impl Simulator {
         }
     }
 
-    fn record(&mut self, event: TraceEvent) {
+    /// Records the event that `event` builds, if tracing is on; otherwise nothing is built.
+    fn record(&mut self, event: impl FnOnce() -> TraceEvent) {
         if self.config.trace {
+            let event = event();
             self.trace.push(TraceRecord { at: self.now, event });
         }
     }
 
     fn record_topology(&mut self) {
         let groups = self.topology.groups();
-        self.record(TraceEvent::TopologyChanged { groups });
+        self.record(|| TraceEvent::TopologyChanged { groups });
     }
 
     /// Whether `from` can reach `to` right now.
@@ -706,12 +713,12 @@ impl Simulator {
     }
 
     fn deliver(&mut self, id: MessageId, at: Time) -> Result<(), Broken> {
-        match self.in_flight.get(&id) {
+        match self.in_flight.get(id) {
             // Dropped by hand, held, or re-scheduled: this event is stale.
             Some(m) if !m.held && m.deliver_at == at => {}
             _ => return Ok(()),
         }
-        let m = self.in_flight.remove(&id).expect("present");
+        let m = self.in_flight.remove(id).expect("present");
         self.stats.events += 1;
         let (from, to) = (m.packet.from, m.packet.to);
         let receiver_down = match to {
@@ -734,7 +741,7 @@ impl Simulator {
             return Ok(());
         }
         self.stats.delivered += 1;
-        self.record(TraceEvent::Delivered { id });
+        self.record(|| TraceEvent::Delivered { id });
         let now = self.now;
         match (m.packet.to, m.packet.payload) {
             (Endpoint::Server(s), Payload::Raft(message)) => {
@@ -776,7 +783,7 @@ impl Simulator {
     /// A message was lost: count it, trace it, and tell a Clerk whose call it was.
     fn lost(&mut self, m: &InFlight, reason: DropReason) {
         self.stats.dropped += 1;
-        self.record(TraceEvent::Dropped { id: m.id, reason });
+        self.record(|| TraceEvent::Dropped { id: m.id, reason });
         let call = match (m.packet.from, m.packet.to, &m.packet.payload) {
             (Endpoint::Client(c), Endpoint::Server(s), Payload::Request(r)) => Some((c, s, r.seq)),
             (Endpoint::Server(s), Endpoint::Client(c), Payload::Reply(r)) => Some((c, s, r.seq)),
@@ -820,18 +827,18 @@ impl Simulator {
         loop {
             let server = &mut self.servers[s];
             let raft = server.node.as_mut().expect("server is up").raft_mut();
-            let ready = raft.take_ready();
-            if ready.is_empty() {
+            if !raft.has_ready() {
                 break;
             }
-            if let Some(persist) = ready.persist {
+            let mut ready = raft.take_ready();
+            if let Some(persist) = ready.persist.take() {
                 server.persister.save(persist);
             }
             if let Some(from) = ready.log_written_from {
                 self.invariants.log_written(s, raft.log(), from, server.observed.commit_index)?;
             }
             let changed = self.observe(s)?;
-            for envelope in ready.messages {
+            for envelope in ready.messages.drain(..) {
                 let to = Endpoint::Server(envelope.to);
                 self.send(Endpoint::Server(s), to, Payload::Raft(envelope.message));
             }
@@ -846,6 +853,9 @@ impl Simulator {
                     let replies = kv.check_leadership();
                     self.reply(s, replies);
                 }
+            }
+            if let Some(node) = self.servers[s].node.as_mut() {
+                node.raft_mut().recycle(ready);
             }
         }
         self.schedule_timer(s);
@@ -868,10 +878,10 @@ impl Simulator {
         }
         let changed = (role, term) != (before.role, before.term);
         if changed {
-            self.record(TraceEvent::RoleChanged { server: s, role, term });
+            self.record(|| TraceEvent::RoleChanged { server: s, role, term });
         }
         if commit_index > before.commit_index {
-            self.record(TraceEvent::Committed { server: s, index: commit_index });
+            self.record(|| TraceEvent::Committed { server: s, index: commit_index });
         }
         Ok(changed)
     }
@@ -886,7 +896,7 @@ impl Simulator {
                 self.invariants.applied(s, *index, command.as_deref())?
             }
             ApplyMsg::Snapshot { index, .. } => {
-                self.record(TraceEvent::SnapshotInstalled { server: s, index: *index })
+                self.record(|| TraceEvent::SnapshotInstalled { server: s, index: *index })
             }
         }
         let server = &mut self.servers[s];
@@ -896,7 +906,7 @@ impl Simulator {
                     let bytes = data.len();
                     raft.snapshot(index, data)
                         .map_err(|e| contract(format!("snapshot at {index} refused: {e}")))?;
-                    self.record(TraceEvent::SnapshotTaken { server: s, index, bytes });
+                    self.record(|| TraceEvent::SnapshotTaken { server: s, index, bytes });
                 }
             }
             Node::Kv(kv) => {
@@ -927,9 +937,9 @@ impl Simulator {
             }
         };
         if let Some((index, bytes)) = snapshot {
-            self.record(TraceEvent::SnapshotTaken { server: s, index, bytes });
+            self.record(|| TraceEvent::SnapshotTaken { server: s, index, bytes });
         }
-        self.record(TraceEvent::Applied { server: s, index: applied });
+        self.record(|| TraceEvent::Applied { server: s, index: applied });
         Ok(())
     }
 
@@ -951,7 +961,7 @@ impl Simulator {
             entry.ret_order = Some(self.history_events);
             self.history_events += 1;
         }
-        self.record(TraceEvent::OpReturned {
+        self.record(|| TraceEvent::OpReturned {
             client: c,
             seq: done.seq,
             server: done.server,
@@ -967,9 +977,9 @@ impl Simulator {
         let requests = client.clerk.take_requests();
         let retry =
             client.clerk.in_progress().filter(|p| p.attempts > 1).map(|p| (p.seq, p.target));
-        let reason = client.clerk.view().last_error.map(|(_, e)| e);
+        let reason = client.clerk.last_error().map(|(_, e)| e);
         if let (Some((seq, server)), Some(reason), false) = (retry, reason, requests.is_empty()) {
-            self.record(TraceEvent::ClerkRetried { client: c, seq, server, reason });
+            self.record(|| TraceEvent::ClerkRetried { client: c, seq, server, reason });
         }
         for (s, request) in requests {
             self.send(Endpoint::Client(c), Endpoint::Server(s), Payload::Request(request));
@@ -997,23 +1007,20 @@ impl Simulator {
         self.stats.rpcs += u64::from(!kind.is_reply());
         self.stats.bytes += bytes as u64;
         let (from_incarnation, to_incarnation) = (self.incarnation(from), self.incarnation(to));
-        self.in_flight.insert(
+        self.in_flight.push(InFlight {
             id,
-            Box::new(InFlight {
-                id,
-                packet: Packet { from, to, payload },
-                kind,
-                bytes,
-                sent_at: self.now,
-                deliver_at,
-                lost: plan.lost,
-                held: false,
-                from_incarnation,
-                to_incarnation,
-            }),
-        );
+            packet: Packet { from, to, payload },
+            kind,
+            bytes,
+            sent_at: self.now,
+            deliver_at,
+            lost: plan.lost,
+            held: false,
+            from_incarnation,
+            to_incarnation,
+        });
         self.queue.push(deliver_at, Event::Deliver(id));
-        self.record(TraceEvent::Sent { id, from, to, kind, bytes, deliver_at });
+        self.record(|| TraceEvent::Sent { id, from, to, kind, bytes, deliver_at });
     }
 
     fn schedule_timer(&mut self, s: NodeId) {
@@ -1028,5 +1035,56 @@ impl Simulator {
                 self.queue.push(at, Event::Timer(s));
             }
         }
+    }
+}
+
+/// The messages in flight, by id. Ids are handed out in sending order, so the table is a
+/// window of slots from the oldest message still in flight to the newest: sending, finding
+/// and removing a message take constant time, and iteration is in sending order.
+#[derive(Debug, Default)]
+struct InFlightTable {
+    /// Id of `slots[0]`.
+    first: MessageId,
+    /// Never starts with an empty slot.
+    slots: VecDeque<Option<InFlight>>,
+}
+
+impl InFlightTable {
+    /// Adds a message whose id follows every id already added.
+    fn push(&mut self, m: InFlight) {
+        if self.slots.is_empty() {
+            self.first = m.id;
+        }
+        let slot = usize::try_from(m.id - self.first).expect("ids fit in memory");
+        assert_eq!(slot, self.slots.len(), "message ids are added in order");
+        self.slots.push_back(Some(m));
+    }
+
+    fn slot(&self, id: MessageId) -> Option<usize> {
+        usize::try_from(id.checked_sub(self.first)?).ok()
+    }
+
+    fn get(&self, id: MessageId) -> Option<&InFlight> {
+        self.slots.get(self.slot(id)?)?.as_ref()
+    }
+
+    fn get_mut(&mut self, id: MessageId) -> Option<&mut InFlight> {
+        let slot = self.slot(id)?;
+        self.slots.get_mut(slot)?.as_mut()
+    }
+
+    #[inline]
+    fn remove(&mut self, id: MessageId) -> Option<InFlight> {
+        let slot = self.slot(id)?;
+        let m = self.slots.get_mut(slot)?.take()?;
+        while self.slots.front().is_some_and(Option::is_none) {
+            self.slots.pop_front();
+            self.first += 1;
+        }
+        Some(m)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &InFlight> {
+        self.slots.iter().flatten()
     }
 }

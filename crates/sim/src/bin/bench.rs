@@ -2,9 +2,10 @@
 //! `{"suite":"raft"|"kv","scenario":NAME,"seeds":N,"ok":true,"virtual_s":X,"wall_s":Y,"events":Z,...}`
 //! (kv scenarios add `ops`, `check_ms` — the linearizability check's wall time — and, for the
 //! Speed scenarios, `ms_per_op` in virtual time), then a summary line per suite.
-//! Exits non-zero if any scenario failed.
+//! Exits non-zero if any scenario failed. `--scenario NAME` runs only the scenarios of that
+//! name (and prints no summary for a suite that has none of them).
 //!
-//! `cargo run --release -p sim --bin bench [-- --seeds N] [--suite raft|kv]`
+//! `cargo run --release -p sim --bin bench [-- --seeds N] [--suite raft|kv] [--scenario NAME]`
 
 use std::time::Instant;
 
@@ -15,6 +16,7 @@ use sim::lab::{kv_suite, raft_suite, Scenario};
 fn main() {
     let mut seeds = 1u64;
     let mut suites = vec!["raft", "kv"];
+    let mut only: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
@@ -23,13 +25,22 @@ fn main() {
                 _ => exit_usage(&format!("--seeds takes a positive number, not {n:?}")),
             },
             ("--suite", Some(s)) if s == "raft" || s == "kv" => suites.retain(|&x| x == s),
+            ("--scenario", Some(name)) => only = Some(name),
             _ => exit_usage(&format!("unknown argument {arg:?}")),
         }
     }
-    let mut failed = 0;
+    let (mut failed, mut matched) = (0, false);
     for suite in suites {
         let scenarios = if suite == "raft" { raft_suite::SCENARIOS } else { kv_suite::SCENARIOS };
-        failed += run_suite(suite, scenarios, seeds);
+        let chosen: Vec<&Scenario> =
+            scenarios.iter().filter(|s| only.as_ref().is_none_or(|n| n == s.name)).collect();
+        if !chosen.is_empty() {
+            failed += run_suite(suite, &chosen, seeds);
+        }
+        matched |= !chosen.is_empty();
+    }
+    if !matched {
+        exit_usage(&format!("no scenario is named {:?}", only.unwrap_or_default()));
     }
     if failed > 0 {
         std::process::exit(1);
@@ -37,7 +48,7 @@ fn main() {
 }
 
 /// Runs and reports one suite; returns how many scenarios failed.
-fn run_suite(suite: &str, scenarios: &[Scenario], seeds: u64) -> usize {
+fn run_suite(suite: &str, scenarios: &[&Scenario], seeds: u64) -> usize {
     let (mut suite_wall, mut suite_virtual, mut suite_events) = (0.0, 0.0, 0u64);
     let mut failed = 0;
     let mut slowest = ("", 0.0f64);
@@ -135,6 +146,6 @@ fn round3(x: f64) -> f64 {
 }
 
 fn exit_usage(message: &str) -> ! {
-    eprintln!("bench: {message}\nusage: bench [--seeds N] [--suite raft|kv]");
+    eprintln!("bench: {message}\nusage: bench [--seeds N] [--suite raft|kv] [--scenario NAME]");
     std::process::exit(2);
 }

@@ -204,7 +204,7 @@ impl KvTester {
         Outcome {
             virtual_time: self.sim.now(),
             stats: self.sim.stats().clone(),
-            history: self.sim.history().to_vec(),
+            history: self.sim.into_history(),
             verdict,
             ms_per_op,
         }
