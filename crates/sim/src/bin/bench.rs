@@ -5,7 +5,11 @@
 //! Exits non-zero if any scenario failed. `--scenario NAME` runs only the scenarios of that
 //! name (and prints no summary for a suite that has none of them).
 //!
-//! `cargo run --release -p sim --bin bench [-- --seeds N] [--suite raft|kv] [--scenario NAME]`
+//! The `session` suite measures what the page's time travel and permalinks cost: a scripted
+//! two-minute playground session (an action every 3 s), replayed from the start with the trace
+//! on as the page does, `{"suite":"session",...,"actions":N,"permalink_chars":L,"replay_ms":X}`.
+//!
+//! `cargo run --release -p sim --bin bench [-- --seeds N] [--suite raft|kv|session] [--scenario NAME]`
 
 use std::time::Instant;
 
@@ -15,7 +19,7 @@ use sim::lab::{kv_suite, raft_suite, Scenario};
 
 fn main() {
     let mut seeds = 1u64;
-    let mut suites = vec!["raft", "kv"];
+    let mut suites = vec!["raft", "kv", "session"];
     let mut only: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -24,13 +28,20 @@ fn main() {
                 Ok(n) if n > 0 => seeds = n,
                 _ => exit_usage(&format!("--seeds takes a positive number, not {n:?}")),
             },
-            ("--suite", Some(s)) if s == "raft" || s == "kv" => suites.retain(|&x| x == s),
+            ("--suite", Some(s)) if suites.contains(&s.as_str()) => suites.retain(|&x| x == s),
             ("--scenario", Some(name)) => only = Some(name),
             _ => exit_usage(&format!("unknown argument {arg:?}")),
         }
     }
     let (mut failed, mut matched) = (0, false);
     for suite in suites {
+        if suite == "session" {
+            if only.is_none() {
+                session();
+                matched = true;
+            }
+            continue;
+        }
         let scenarios = if suite == "raft" { raft_suite::SCENARIOS } else { kv_suite::SCENARIOS };
         let chosen: Vec<&Scenario> =
             scenarios.iter().filter(|s| only.as_ref().is_none_or(|n| n == s.name)).collect();
@@ -135,6 +146,66 @@ fn run_suite(suite: &str, scenarios: &[&Scenario], seeds: u64) -> usize {
     failed
 }
 
+/// A two-minute playground session a visitor might make: its permalink's length, and how long
+/// replaying it from the start takes (what time travel to its end costs).
+fn session() {
+    use raft::SECOND;
+    use sim::scenario::{encode_link, Action, Link, Runner, ScenarioFile};
+    let file = ScenarioFile::playground(5, 1, None);
+    let mut runner = Runner::new(&file, file.seed);
+    let script = [
+        Action::Put { client: 0, key: "x".into(), value: "a".into() },
+        Action::Append { client: 0, key: "x".into(), value: "b".into() },
+        Action::Crash { server: 1 },
+        Action::Get { client: 0, key: "x".into() },
+        Action::Restart { server: 1 },
+        Action::IsolateLeader { followers: 1 },
+        Action::Put { client: 0, key: "y".into(), value: "1".into() },
+        Action::Heal,
+        Action::Unreliable { on: true },
+        Action::Append { client: 0, key: "y".into(), value: "2".into() },
+        Action::Unreliable { on: false },
+        Action::Partition { groups: vec![vec![0, 1, 2], vec![3, 4]] },
+        Action::Heal,
+    ];
+    let mut actions = 0;
+    for step in 0..40u64 {
+        // A busy Clerk refuses a new operation; the visitor would click again later.
+        actions += usize::from(runner.act(script[step as usize % script.len()].clone()).is_ok());
+        let _ = runner.advance_to((step + 1) * 3 * SECOND);
+        runner.take_trace();
+    }
+    let end = runner.sim().now();
+    let link = encode_link(&Link { scenario: runner.file().clone(), at_us: end });
+    let start = Instant::now();
+    let mut replay = Runner::new(runner.file(), file.seed);
+    let mut records = 0;
+    for slice in 1..=end / (2 * SECOND) {
+        let _ = replay.advance_to(slice * 2 * SECOND);
+        records += replay.take_trace().len();
+    }
+    let replay_ms = start.elapsed().as_secs_f64() * 1e3;
+    let same = replay.sim().history() == runner.sim().history();
+    println!(
+        "{}",
+        json!({
+            "suite": "session",
+            "scenario": "2-minute playground session",
+            "ok": same,
+            "virtual_s": round3(end as f64 / 1e6),
+            "actions": actions,
+            "permalink_chars": link.len(),
+            "replay_ms": round3(replay_ms),
+            "replay_events": replay.sim().stats().events,
+            "trace_records": records,
+        })
+    );
+    if !same {
+        eprintln!("bench: the replayed session differs from the recorded one");
+        std::process::exit(1);
+    }
+}
+
 fn merge(line: &mut Value, extra: Value) {
     if let (Value::Object(a), Value::Object(b)) = (line, extra) {
         a.extend(b);
@@ -146,6 +217,8 @@ fn round3(x: f64) -> f64 {
 }
 
 fn exit_usage(message: &str) -> ! {
-    eprintln!("bench: {message}\nusage: bench [--seeds N] [--suite raft|kv] [--scenario NAME]");
+    eprintln!(
+        "bench: {message}\nusage: bench [--seeds N] [--suite raft|kv|session] [--scenario NAME]"
+    );
     std::process::exit(2);
 }
