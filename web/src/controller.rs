@@ -288,12 +288,7 @@ impl Controller {
             }
             Command::Partition(groups) => self.act(Action::Partition { groups })?,
             Command::IsolateLeader => {
-                let n = self.runner.file().servers;
-                let followers = (n.max(3) - 1) / 2 - 1;
-                if sim::scenario::leader_minority(self.runner.sim(), followers).is_none() {
-                    return Err("there is no leader to isolate yet".into());
-                }
-                self.act(Action::IsolateLeader { followers })?;
+                self.act(Action::isolate_leader_in_minority(self.runner.file().servers))?;
             }
             Command::Heal => self.act(Action::Heal)?,
             Command::SetUnreliable(on) => self.act(Action::Unreliable { on })?,
@@ -364,7 +359,6 @@ impl Controller {
         if self.journal.outbox_open() {
             journal.open_outbox();
         }
-        self.horizon = self.horizon.max(self.runner.sim().now());
         self.runner = runner;
         self.journal = journal;
         self.playing = false;

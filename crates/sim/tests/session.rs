@@ -145,3 +145,19 @@ fn a_saved_session_is_a_scenario_file_the_cli_format_reads_back() {
     let (again, _) = replay(&file, live.sim().now());
     assert_eq!(again.sim().history(), live.sim().history());
 }
+
+#[test]
+fn isolating_the_leader_keeps_it_in_a_minority_and_needs_a_leader() {
+    let sizes = (1..=9).map(|n| match Action::isolate_leader_in_minority(n) {
+        Action::IsolateLeader { followers } => followers,
+        other => panic!("{other:?}"),
+    });
+    assert_eq!(sizes.collect::<Vec<_>>(), [0, 0, 0, 0, 1, 1, 2, 2, 3]);
+    let mut runner = Runner::new(&ScenarioFile::playground(5, 1, None), 1);
+    let refused = runner.act(Action::isolate_leader_in_minority(5)).unwrap_err();
+    assert_eq!(refused.to_string(), "there is no leader to isolate yet");
+    assert!(runner.file().actions.is_empty());
+    let _ = runner.advance_to(2 * SECOND);
+    runner.act(Action::isolate_leader_in_minority(5)).unwrap();
+    assert_eq!(runner.sim().view().groups.len(), 2);
+}

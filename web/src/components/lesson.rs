@@ -18,7 +18,7 @@ pub fn LessonCard(props: &PanelProps) -> Html {
         return html! {};
     }
     let sim = ctl.runner().sim();
-    let ended = sim.now() >= file.duration_ms * 1000;
+    let ended = sim.now() >= file.duration_ms * raft::MILLISECOND;
     let checked = ctl.checked();
     let outcome = if sim.violation().is_some() {
         Some(Expectation::InvariantBroken)

@@ -55,7 +55,7 @@ mod link;
 mod runner;
 
 pub use link::{decode_link, encode_link, Link};
-pub use runner::{apply_action, leader_minority, run, ActError, RunReport, RunVerdict, Runner};
+pub use runner::{run, ActError, RunReport, RunVerdict, Runner};
 
 use std::fmt;
 
@@ -373,6 +373,12 @@ impl Action {
             }
             _ => None,
         }
+    }
+
+    /// Cut the current leader off in the largest minority of `servers`, so that the rest are a
+    /// majority and elect another (3 servers: alone; 5: with one follower; 7: with two).
+    pub fn isolate_leader_in_minority(servers: usize) -> Action {
+        Action::IsolateLeader { followers: (servers.saturating_sub(1) / 2).saturating_sub(1) }
     }
 
     /// The message it acts on, if any.

@@ -163,19 +163,23 @@ impl Runner {
     }
 
     /// Carries out a visitor's `action` now and records it. The recorded future (actions
-    /// after now, kept after travelling back) forks away.
+    /// after now, kept after travelling back) forks away. What would do nothing is refused
+    /// instead (isolating the leader when none leads, acting on a message no longer in flight).
     pub fn act(&mut self, action: Action) -> Result<(), ActError> {
         action.check(self.file.servers).map_err(ActError::Invalid)?;
         if self.sim.violation().is_some() {
             return Err(ActError::Stopped);
         }
         if let Some((j, _)) = action.op() {
-            let busy = self
-                .queued
-                .get(j)
-                .is_some_and(|_| self.sim.clerk(self.scripted(j)).in_progress().is_some());
+            let busy =
+                j < self.queued.len() && self.sim.clerk(self.scripted(j)).in_progress().is_some();
             if busy {
                 return Err(ActError::ClerkBusy(j));
+            }
+        }
+        if let Action::IsolateLeader { followers } = action {
+            if leader_minority(&self.sim, followers).is_none() {
+                return Err(ActError::Invalid("there is no leader to isolate yet".into()));
             }
         }
         if let Some(id) = action.message() {
@@ -339,7 +343,7 @@ fn workload_op(w: &Workload, client: usize, count: &mut u64, rng: &mut ChaCha8Rn
 
 /// The current leader (of the latest term, among live servers) and `followers` others, and the
 /// remaining servers; `None` if no server leads.
-pub fn leader_minority(sim: &Simulator, followers: usize) -> Option<(Vec<NodeId>, Vec<NodeId>)> {
+fn leader_minority(sim: &Simulator, followers: usize) -> Option<(Vec<NodeId>, Vec<NodeId>)> {
     let n = sim.config().servers;
     let leader = (0..n)
         .filter_map(|s| sim.raft(s).filter(|r| r.is_leader()).map(|r| (r.term(), s)))
@@ -352,7 +356,7 @@ pub fn leader_minority(sim: &Simulator, followers: usize) -> Option<(Vec<NodeId>
 }
 
 /// Carries out a cluster or network action (not one that concerns a scripted Clerk).
-pub fn apply_action(sim: &mut Simulator, action: &Action) {
+fn apply_action(sim: &mut Simulator, action: &Action) {
     match action {
         Action::Partition { groups } => sim.partition(groups),
         Action::IsolateLeader { followers } => {
