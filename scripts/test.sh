@@ -2,7 +2,8 @@
 # Runs every test and check of the project, installing what it needs first:
 #   formatting, clippy, the native test suites (unit tests, the lab's Raft suite over many
 #   seeds, simulator tests), the browser tests in headless Chromium (the simulator's and the
-#   playground page's), the page's release bundle and its size, and the benchmark.
+#   playground page's), the page's release bundle and its size, the benchmark, and the
+#   browser benchmark of the page.
 # Ends with one line: "N passed, N failed". Exits non-zero if anything failed.
 #
 #   RAFT_SEEDS=N scripts/test.sh      run the lab scenarios over seeds 0..N (default 100)
@@ -66,6 +67,13 @@ tests web env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runne
   cargo test -p web --locked --target wasm32-unknown-unknown
 check bundle scripts/bundle-size.sh
 check bench cargo run --release --locked -p sim --bin bench
+# The page measured from outside in headless Chromium, for the figures (not a timed test):
+# it passes when every case ran. It measures the dist/ the bundle check just built.
+browser_bench() {
+  DIST=dist scripts/browser-bench.sh | tee "$logs/browser-bench.json"
+  ! grep -q '"error"' "$logs/browser-bench.json"
+}
+check browser-bench browser_bench
 
 rm -rf "$logs"
 echo "$passed passed, $failed failed"

@@ -8,15 +8,23 @@
 //! kv.crash(2); kv.restart(2); kv.isolateLeader(); kv.setUnreliable(true);
 //! kv.op(0, "put", "x", "1");              // Clerk 0: "get" | "put" | "append"
 //! kv.run(1000);                           // run 1000 ms of virtual time now
-//! kv.play(); kv.pause(); kv.step(); kv.travel(500);
-//! const id = kv.subscribe(e => console.log(e.at_us, e.category, e.text));
+//! kv.play(); kv.pause(); kv.step(); kv.travel(500); kv.speed(10);
+//! const id = kv.subscribe(e => console.log(e.at_us, e.kind, e.server, e.text));
 //! kv.unsubscribe(id);
-//! kv.state();   // { now_us, servers: [...], verdict, violation, history: [...] }
+//! kv.now();     // virtual time, µs
+//! kv.state();   // { now_us, servers: [...], verdict, violation, history: [...], checkpoints }
 //! kv.link();    // a permalink to this run at this moment
 //! ```
 //!
 //! Every call goes through the same [`Command`]s as the page's buttons; a call that cannot be
-//! carried out throws an `Error` saying why, and changes nothing.
+//! carried out throws an `Error` saying why, and changes nothing. A subscriber may call any
+//! method from inside its callback: no state is borrowed while JavaScript runs.
+//!
+//! An event carries `seq`, `at_us`, `category` (the event log's filter group), `kind` (what
+//! happened: `"role_changed"`, `"committed"`, `"sent"`, `"op_returned"`, …), `text` (in
+//! words), and the fields that fit its kind: `server`, `role`, `term`, `index`, `client`,
+//! `seq_no` (a Clerk's sequence number), `message`, `from`, `to`, `message_kind`, `reason`,
+//! `value`, `groups`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -28,8 +36,9 @@ use serde::Serialize;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::controller::{Command, Controller};
+use crate::controller::{Command, Controller, MAX_SPEED, MIN_SPEED};
 use crate::files;
+use crate::journal::{attempt_error, endpoint_name, kind_name, role_name, Line};
 use crate::start::scenario_from_text;
 
 /// The name of the API object on `window`.
@@ -58,18 +67,137 @@ impl Drop for Api {
 
 impl Api {
     /// Tells subscribers what happened since the last call.
-    pub fn publish(&self, ctl: &mut Controller) {
+    pub fn publish(&self, ctl: &RefCell<Controller>) {
         publish(&self.subscribers, ctl);
     }
 }
 
-/// One event as subscribers receive it.
-#[derive(Serialize)]
-struct Event<'a> {
+/// One event as subscribers receive it: the trace event's fields by name, and its text.
+#[derive(Serialize, Default)]
+struct Event {
     seq: usize,
     at_us: u64,
     category: &'static str,
-    text: &'a str,
+    kind: &'static str,
+    text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    term: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seq_no: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message_kind: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    groups: Option<Vec<Vec<usize>>>,
+}
+
+impl Event {
+    fn of(line: &Line) -> Event {
+        use sim::TraceEvent as T;
+        let mut e = Event {
+            seq: line.seq,
+            at_us: line.at,
+            category: line.category().name(),
+            text: line.text(),
+            ..Event::default()
+        };
+        e.kind = match &line.event {
+            T::Sent { id, from, to, kind, .. } => {
+                e.message = Some(*id);
+                e.from = Some(endpoint_name(*from));
+                e.to = Some(endpoint_name(*to));
+                e.message_kind = Some(kind_name(*kind));
+                "sent"
+            }
+            T::Delivered { id } => {
+                e.message = Some(*id);
+                "delivered"
+            }
+            T::Dropped { id, reason } => {
+                e.message = Some(*id);
+                e.reason = Some(format!("{reason:?}"));
+                "dropped"
+            }
+            T::Held { id } => {
+                e.message = Some(*id);
+                "held"
+            }
+            T::Released { id, .. } => {
+                e.message = Some(*id);
+                "released"
+            }
+            T::Duplicated { id, .. } => {
+                e.message = Some(*id);
+                "duplicated"
+            }
+            T::RoleChanged { server, role, term } => {
+                (e.server, e.role, e.term) = (Some(*server), Some(role_name(*role)), Some(*term));
+                "role_changed"
+            }
+            T::Committed { server, index } => {
+                (e.server, e.index) = (Some(*server), Some(*index));
+                "committed"
+            }
+            T::Applied { server, index } => {
+                (e.server, e.index) = (Some(*server), Some(*index));
+                "applied"
+            }
+            T::SnapshotTaken { server, index, .. } => {
+                (e.server, e.index) = (Some(*server), Some(*index));
+                "snapshot_taken"
+            }
+            T::SnapshotInstalled { server, index } => {
+                (e.server, e.index) = (Some(*server), Some(*index));
+                "snapshot_installed"
+            }
+            T::Crashed { server } => {
+                e.server = Some(*server);
+                "crashed"
+            }
+            T::Restarted { server } => {
+                e.server = Some(*server);
+                "restarted"
+            }
+            T::TopologyChanged { groups } => {
+                e.groups = Some(groups.clone());
+                "topology_changed"
+            }
+            T::NetworkChanged { .. } => "network_changed",
+            T::OpInvoked { client, seq, op } => {
+                (e.client, e.seq_no, e.value) = (Some(*client), Some(*seq), Some(op.to_string()));
+                "op_invoked"
+            }
+            T::ClerkRetried { client, seq, server, reason } => {
+                (e.client, e.seq_no, e.server) = (Some(*client), Some(*seq), Some(*server));
+                e.reason = Some(attempt_error(*reason).to_string());
+                "clerk_retried"
+            }
+            T::OpReturned { client, seq, server, index, value } => {
+                (e.client, e.seq_no, e.server, e.index) =
+                    (Some(*client), Some(*seq), Some(*server), *index);
+                e.value = Some(value.clone());
+                "op_returned"
+            }
+        };
+        e
+    }
 }
 
 /// The state `raftkv.state()` returns.
@@ -82,6 +210,16 @@ struct State {
     verdict: &'static str,
     violation: Option<String>,
     history: serde_json::Value,
+    /// The time-travel checkpoints kept: how many, roughly how many bytes, and how many
+    /// simulated events apart.
+    checkpoints: Checkpoints,
+}
+
+#[derive(Serialize)]
+struct Checkpoints {
+    count: usize,
+    bytes: usize,
+    every_events: u64,
 }
 
 #[derive(Serialize)]
@@ -95,20 +233,17 @@ struct ServerState {
     last_index: u64,
 }
 
-/// Hands the event-log lines since the last call to every subscriber.
-fn publish(subscribers: &Subscribers, ctl: &mut Controller) {
+/// Hands the event-log lines since the last call to every subscriber. Nothing is borrowed
+/// while they run, so they may call the API themselves (what that makes happen reaches them
+/// from that call).
+fn publish(subscribers: &Subscribers, ctl: &RefCell<Controller>) {
     if subscribers.borrow().is_empty() {
         return;
     }
-    let lines = ctl.take_events();
+    let lines = ctl.borrow_mut().take_events();
     let subscribers = subscribers.borrow().clone();
     for line in &lines {
-        let event = Event {
-            seq: line.seq,
-            at_us: line.at,
-            category: line.category.name(),
-            text: &line.text,
-        };
+        let event = Event::of(line);
         let Ok(value) = event.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) else {
             continue;
         };
@@ -131,8 +266,13 @@ pub fn install(ctl: Rc<RefCell<Controller>>, redraw: impl Fn() + 'static) -> Opt
     let mut add = |name: &str, f: Body| {
         let (ctl, redraw, subscribers) = (ctl.clone(), redraw.clone(), subscribers.clone());
         let method: Method = Closure::new(move |a, b, c, d| {
-            let result = f(&mut ctl.borrow_mut(), [a, b, c, d]);
-            publish(&subscribers, &mut ctl.borrow_mut());
+            // Nothing holds the state while JavaScript runs; should that ever change, a call
+            // is refused rather than the page panicking.
+            let result = match ctl.try_borrow_mut() {
+                Ok(mut ctl) => f(&mut ctl, [a, b, c, d]),
+                Err(_) => Err("raftkv is busy; call it again after this event".to_string()),
+            };
+            publish(&subscribers, &ctl);
             redraw();
             result.map_err(|why| js_sys::Error::new(&why).into())
         });
@@ -206,9 +346,23 @@ pub fn install(ctl: Rc<RefCell<Controller>>, redraw: impl Fn() + 'static) -> Opt
         Box::new(move |c, [ms, ..]| {
             let ms =
                 ms.as_f64().filter(|m| *m >= 0.0).ok_or("travel takes a virtual time in ms")?;
-            done(c.apply(Command::Travel(ms as u64 * MILLISECOND)))
+            c.apply(Command::Travel(ms as u64 * MILLISECOND))?;
+            // The API's travel returns once it is there.
+            c.finish_replaying();
+            Ok(JsValue::UNDEFINED)
         }),
     );
+    add(
+        "speed",
+        Box::new(move |c, [x, ..]| {
+            let x = x
+                .as_f64()
+                .filter(|x| (MIN_SPEED..=MAX_SPEED).contains(x))
+                .ok_or(format!("speed takes a number from {MIN_SPEED} to {MAX_SPEED}"))?;
+            done(c.apply(Command::SetSpeed(x)))
+        }),
+    );
+    add("now", Box::new(move |c, _| Ok(JsValue::from_f64(c.runner().sim().now() as f64))));
     add(
         "play",
         Box::new(move |c, _| {
@@ -268,12 +422,14 @@ fn server(s: &JsValue) -> Result<usize, String> {
         .ok_or_else(|| "a server is given by its number".to_string())
 }
 
-fn state(c: &Controller) -> Result<JsValue, String> {
+fn state(c: &mut Controller) -> Result<JsValue, String> {
+    // A script asking for the verdict gets the final one.
+    c.finish_checking();
     let view = c.view();
-    let verdict = match c.checked().verdict {
-        Verdict::Linearizable => "linearizable",
-        Verdict::NotLinearizable => "not_linearizable",
-        Verdict::Unknown => "unknown",
+    let verdict = match c.verdict() {
+        Some(Verdict::Linearizable) => "linearizable",
+        Some(Verdict::NotLinearizable) => "not_linearizable",
+        Some(Verdict::Unknown) | None => "unknown",
     };
     let state = State {
         now_us: view.now,
@@ -293,16 +449,17 @@ fn state(c: &Controller) -> Result<JsValue, String> {
                 term: s.raft.as_ref().map_or(s.persisted.term, |r| r.term),
                 commit_index: s.raft.as_ref().map_or(0, |r| r.commit_index),
                 last_applied: s.raft.as_ref().map_or(0, |r| r.last_applied),
-                last_index: s
-                    .raft
-                    .as_ref()
-                    .map_or(s.persisted.last_index, |r| r.last_included_index + r.log.len() as u64),
+                last_index: s.raft.as_ref().map_or(s.persisted.last_index, |r| r.last_log_index),
             })
             .collect(),
         verdict,
         violation: view.violation.as_ref().map(|v| v.to_string()),
         history: serde_json::from_str(&sim::porcupine_json(c.runner().sim().history()))
             .map_err(|e| e.to_string())?,
+        checkpoints: {
+            let (count, bytes, every_events) = c.checkpoints();
+            Checkpoints { count, bytes, every_events }
+        },
     };
     state.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| e.to_string())
 }

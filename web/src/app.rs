@@ -13,6 +13,7 @@ use crate::components::{
     Clerks, Cluster, Controls, EventLog, Help, History, Inspector, LessonCard, Logs, SessionBar,
 };
 use crate::controller::{Command, Controller};
+use crate::onscreen::{Onscreen, TEXT_INTERVAL_MS};
 use crate::start::Start;
 
 /// The controller as the panels receive it: shared, and compared by version so that every
@@ -27,6 +28,17 @@ impl Model {
     /// Reads the controller.
     pub fn get(&self) -> std::cell::Ref<'_, Controller> {
         self.ctl.borrow()
+    }
+
+    /// Which change of the controller this is.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The same controller as of an earlier `version`: props equal to those a panel was
+    /// drawn with then, so that it is not drawn again.
+    pub fn at_version(&self, version: u64) -> Model {
+        Model { ctl: self.ctl.clone(), version }
     }
 }
 
@@ -55,61 +67,88 @@ pub struct AppProps {
     /// Chrome-less, for an iframe in a course page: the cluster, the Clerks and the history,
     /// with a compact clock bar, fitted to the frame.
     pub embed: bool,
+    /// Panels scrolled out of view are not drawn again until they come back (see
+    /// [`crate::onscreen`]).
+    pub lazy: bool,
 }
 
 impl Default for AppProps {
     fn default() -> Self {
-        AppProps { autoplay: true, start: Start::Playground(Default::default()), embed: false }
+        AppProps {
+            autoplay: true,
+            start: Start::Playground(Default::default()),
+            embed: false,
+            lazy: true,
+        }
     }
-}
-
-/// What one frame cost, in real milliseconds.
-#[derive(Clone, Copy, Default)]
-struct FrameCost {
-    /// Running the simulator and taking its view.
-    sim: f64,
-    /// Rendering the page.
-    render: f64,
 }
 
 /// The playground.
 #[function_component]
 pub fn App(props: &AppProps) -> Html {
-    let render_start = now_ms();
     let ctl = {
         let (start, autoplay) = (props.start.clone(), props.autoplay);
         use_mut_ref(move || start.controller(autoplay))
     };
     let version = use_mut_ref(|| 0u64);
+    // Commands given (clicks, keys, API calls): what the visitor does shows at once.
+    let commands = use_mut_ref(|| 0u64);
     let redraw = use_force_update();
-    let cost = use_mut_ref(FrameCost::default);
     let visible = use_state(|| !page_hidden());
 
     let api = use_mut_ref(|| None::<api::Api>);
+    // Made once: a new callback every render would make every panel's props differ, and
+    // every panel draw again, each frame.
     let on = {
-        let (ctl, redraw, version, api) =
-            (ctl.clone(), redraw.clone(), version.clone(), api.clone());
-        Callback::from(move |command: Command| {
-            // A refused command shows as the notice.
-            let _ = ctl.borrow_mut().apply(command);
-            *version.borrow_mut() += 1;
-            if let Some(api) = &*api.borrow() {
-                api.publish(&mut ctl.borrow_mut());
-            }
-            redraw.force_update();
-        })
+        let (ctl, redraw, version, api, commands) =
+            (ctl.clone(), redraw.clone(), version.clone(), api.clone(), commands.clone());
+        (*use_memo((), move |_| {
+            Callback::from(move |command: Command| {
+                // A refused command shows as the notice.
+                let _ = ctl.borrow_mut().apply(command);
+                *version.borrow_mut() += 1;
+                *commands.borrow_mut() += 1;
+                if let Some(api) = &*api.borrow() {
+                    api.publish(&ctl);
+                }
+                redraw.force_update();
+            })
+        }))
+        .clone()
     };
 
     // The JavaScript API for course pages, `window.raftkv`.
     {
-        let (ctl, redraw, version, api) =
-            (ctl.clone(), redraw.clone(), version.clone(), api.clone());
+        let (ctl, redraw, version, api, commands) =
+            (ctl.clone(), redraw.clone(), version.clone(), api.clone(), commands.clone());
         use_effect_with((), move |_| {
             *api.borrow_mut() = api::install(ctl, move || {
                 *version.borrow_mut() += 1;
+                *commands.borrow_mut() += 1;
                 redraw.force_update();
             });
             move || drop(api.borrow_mut().take())
+        });
+    }
+
+    // Which panels are in view.
+    let root = use_node_ref();
+    let onscreen = use_mut_ref(|| None::<Onscreen>);
+    {
+        let (onscreen, redraw, lazy) = (onscreen.clone(), redraw.clone(), props.lazy);
+        use_effect_with((), move |_| {
+            if lazy {
+                *onscreen.borrow_mut() = Onscreen::new(move || redraw.force_update());
+            }
+            move || drop(onscreen.borrow_mut().take())
+        });
+    }
+    {
+        let (onscreen, root) = (onscreen.clone(), root.clone());
+        use_effect(move || {
+            if let (Some(o), Some(root)) = (&*onscreen.borrow(), root.cast::<web_sys::Element>()) {
+                o.watch(&root);
+            }
         });
     }
 
@@ -142,19 +181,21 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
-    // The clock: one animation-frame loop while playing and visible, none otherwise.
-    let playing = ctl.borrow().playing();
+    // The clock: one animation-frame loop while playing and visible, or while a replay or
+    // the check has work left; none otherwise.
+    let needs_frames = {
+        let c = ctl.borrow();
+        (c.playing() && *visible) || c.busy()
+    };
     {
-        let (ctl, redraw, version, cost, api) =
-            (ctl.clone(), redraw.clone(), version.clone(), cost.clone(), api.clone());
-        use_effect_with(playing && *visible, move |&run| {
+        let (ctl, redraw, version, api) =
+            (ctl.clone(), redraw.clone(), version.clone(), api.clone());
+        use_effect_with(needs_frames, move |&run| {
             let frames = run.then(|| {
                 FrameLoop::start(move |elapsed| {
-                    let start = now_ms();
-                    ctl.borrow_mut().advance(elapsed);
-                    cost.borrow_mut().sim = now_ms() - start;
+                    ctl.borrow_mut().frame(elapsed);
                     if let Some(api) = &*api.borrow() {
-                        api.publish(&mut ctl.borrow_mut());
+                        api.publish(&ctl);
                     }
                     *version.borrow_mut() += 1;
                     redraw.force_update();
@@ -164,23 +205,30 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
-    // Measure how long this render took, once it is on screen.
-    {
-        let cost = cost.clone();
-        use_effect(move || {
-            cost.borrow_mut().render = now_ms() - render_start;
-        });
-    }
-
-    let model = Model { ctl: ctl.clone(), version: *version.borrow() };
+    let live = Model { ctl: ctl.clone(), version: *version.borrow() };
+    let (commands, now) = (*commands.borrow(), now_ms());
+    // The ring animates every frame; the panels of text follow at a reading pace.
+    let model = |panel: &str| match &*onscreen.borrow() {
+        Some(o) => {
+            let interval = if panel == "cluster-title" { 0.0 } else { TEXT_INTERVAL_MS };
+            o.model_for(panel, &live, interval, commands, now)
+        }
+        None => live.clone(),
+    };
     let c = ctl.borrow();
     let view = c.view();
-    let cost = *cost.borrow();
+    let speed = crate::components::controls::speed_text(c.speed());
+    // The speed asked for, and what the machine keeps up with when it falls short.
+    let speed = match c.reached() {
+        Some(r) if r < c.speed() * 0.9 => {
+            format!("{speed}× asked, {}× reached", crate::components::controls::speed_text(r))
+        }
+        _ => format!("{speed}×"),
+    };
     let status = format!(
-        "t = {:.3} s · {} · {}× · {} servers",
+        "t = {:.3} s · {} · {speed} · {} servers",
         view.now as f64 / 1e6,
         if c.playing() { "running" } else { "paused" },
-        crate::components::controls::speed_text(c.speed()),
         view.servers.len()
     );
     let alerts = html! {
@@ -191,44 +239,54 @@ pub fn App(props: &AppProps) -> Html {
             if let Some(n) = c.notice() {
                 <p class="notice" role="alert">{ n }</p>
             }
+            if let Some(p) = c.replay_progress() {
+                <div class="replay" role="status">
+                    <label>{ format!("Replaying the run to {:.1} s: {:.1} s ", p.to as f64 / 1e6, p.at as f64 / 1e6) }
+                        <progress max="1" value={format!("{:.3}", p.fraction)} /></label>
+                    <button class="cancel-replay" onclick={on.reform(|_| Command::CancelReplay)}>{ "Cancel" }</button>
+                </div>
+            }
         </>
     };
     if props.embed {
         return html! {
-            <div class="app embed">
-                <SessionBar model={model.clone()} on={on.clone()} embed=true />
+            <div class="app embed" ref={root}>
+                <SessionBar model={live.clone()} on={on.clone()} embed=true />
                 { alerts }
                 <main class="grid">
-                    <Cluster model={model.clone()} on={on.clone()} />
-                    <Clerks model={model.clone()} on={on.clone()} />
-                    <History model={model.clone()} on={on.clone()} />
+                    <Cluster model={model("cluster-title")} on={on.clone()} />
+                    <Clerks model={model("clerk-title")} on={on.clone()} />
+                    <History model={model("history-title")} on={on.clone()} />
                 </main>
             </div>
         };
     }
     html! {
-        <div class="app">
+        <div class="app" ref={root}>
             <header class="top">
                 <h1>{ "Raft KV playground" }</h1>
                 <p class="status" role="status">{ status }</p>
             </header>
-            <Controls model={model.clone()} on={on.clone()} />
-            <SessionBar model={model.clone()} on={on.clone()} embed=false />
-            <LessonCard model={model.clone()} on={on.clone()} />
+            <Controls model={live.clone()} on={on.clone()} />
+            <SessionBar model={live.clone()} on={on.clone()} embed=false />
+            <LessonCard model={model("lesson-title")} on={on.clone()} />
             { alerts }
             <main class="grid">
-                <Cluster model={model.clone()} on={on.clone()} />
-                <Inspector model={model.clone()} on={on.clone()} />
-                <Logs model={model.clone()} on={on.clone()} />
-                <Clerks model={model.clone()} on={on.clone()} />
-                <History model={model.clone()} on={on.clone()} />
-                <EventLog model={model.clone()} on={on.clone()} />
+                <Cluster model={model("cluster-title")} on={on.clone()} />
+                <Inspector model={model("inspector-title")} on={on.clone()} />
+                <Logs model={model("logs-title")} on={on.clone()} />
+                <Clerks model={model("clerk-title")} on={on.clone()} />
+                <History model={model("history-title")} on={on.clone()} />
+                <EventLog model={model("events-title")} on={on.clone()} />
             </main>
             <footer class="foot">
-                { format!(
-                    "seed {} · frame cost: simulator {:.2} ms + render {:.2} ms · press ? for keys",
-                    view.seed, cost.sim, cost.render
-                ) }
+                { {
+                    let (n, bytes, every) = c.checkpoints();
+                    format!(
+                        "seed {} · time travel: {n} checkpoints ({:.1} MB), one every {every} events · press ? for keys",
+                        view.seed, bytes as f64 / 1048576.0
+                    )
+                } }
             </footer>
             if c.help() {
                 <Help on={on.clone()} />

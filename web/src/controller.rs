@@ -3,16 +3,25 @@
 //! partition groups). Every change goes through a [`Command`]; every change to the cluster is
 //! recorded as a scenario action, so a run can be replayed to any moment and shared as a link.
 //! The protocol itself lives in the simulator, never here.
+//!
+//! A frame's work is bounded, however long the run: the simulator runs inside a budget of
+//! real time (the speed actually reached is shown when it falls short), the check does a
+//! bounded number of search steps on what changed, and time travel replays from the nearest
+//! checkpoint, across frames when it is long, with its progress shown and a way to cancel.
 
+use std::collections::VecDeque;
 use std::rc::Rc;
 
-use check::{check_kv, Budget, CheckResult};
+use check::{Budget, Incremental, Verdict};
 use kv::{ClientId, OpKind};
 use raft::{NodeId, Time, SECOND};
-use sim::scenario::{encode_link, ActError, Action, Link, Runner, ScenarioFile, UnsafeMode};
-use sim::{operations, MessageId, SimView, Simulator, TraceRecord, Violation};
+use sim::scenario::{
+    encode_link, ActError, Action, Checkpoints, Link, Runner, ScenarioFile, UnsafeMode,
+};
+use sim::{operation, MessageId, SimView, Simulator, Violation};
 
-use crate::journal::Journal;
+use crate::clock::now_ms;
+use crate::journal::{Journal, Line};
 
 /// The slowest speed: one virtual second per 100 real seconds.
 pub const MIN_SPEED: f64 = 0.01;
@@ -26,12 +35,21 @@ pub const DEFAULT_SEED: u64 = 1;
 pub const MAX_RAFT_STATE_CHOICES: [Option<usize>; 4] = [None, Some(100), Some(300), Some(1000)];
 /// The longest real time one frame may account for, so that a stalled tab does not jump.
 const MAX_FRAME_MS: f64 = 100.0;
-/// Time travel replays in slices of this much virtual time, handing each slice's trace to the
-/// journal, so that memory stays bounded however long the run.
-const REPLAY_SLICE: Time = 2 * SECOND;
-/// The live check's budget: enough for any history a visitor makes by hand, small enough to
-/// never hold up a frame for long; beyond it the verdict is "unknown".
+/// Replays run in slices of at most this much virtual time, handing each slice's trace to the
+/// journal (so that memory stays bounded) and looking at the clock between slices.
+const REPLAY_SLICE: Time = SECOND / 4;
+/// The real time a frame may spend simulating, in ms: the rest of the frame is the page's.
+const SIM_BUDGET_MS: f64 = 7.0;
+/// The real time a frame may spend replaying (time travel, opening a link), in ms.
+const REPLAY_BUDGET_MS: f64 = 12.0;
+/// Search steps the live check may start per refresh: a hand-made history is checked at
+/// once, a lab scenario's over a few frames.
+const CHECK_STEPS: u64 = 40_000;
+/// The live check's budget per segment of a key's history (see [`check::Incremental`]):
+/// beyond it that segment's verdict is "unknown".
 pub const LIVE_CHECK_BUDGET: Budget = Budget { max_steps: 300_000 };
+/// How many lines the outbox keeps for subscribers that have not collected them.
+const MAX_SUBSCRIBER_LINES: usize = 100_000;
 
 /// The three partition groups a visitor can put servers in.
 pub const GROUPS: [&str; 3] = ["A", "B", "C"];
@@ -106,6 +124,8 @@ pub enum Command {
     Load(Box<ScenarioFile>),
     /// Go back (or forward, within the recording) to this virtual time, paused.
     Travel(Time),
+    /// Stop a replay in progress where it has got to.
+    CancelReplay,
     /// Run the current scenario again from the start with a deliberate bug on or off.
     SetUnsafe(UnsafeMode, bool),
     /// Crash a server.
@@ -151,25 +171,127 @@ pub enum Command {
     Notice(String),
 }
 
+/// A replay in progress: time travel or opening a permalink, run across frames.
+struct Replay {
+    runner: Runner,
+    journal: Journal,
+    /// Where it started and where it goes.
+    from: Time,
+    to: Time,
+}
+
+/// How far a replay has come, for the progress bar.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReplayProgress {
+    /// Virtual time reached.
+    pub at: Time,
+    /// Virtual time it goes to.
+    pub to: Time,
+    /// Fraction done, 0 to 1.
+    pub fraction: f64,
+}
+
+/// The live linearizability check: fed the history as it grows, it re-checks only what
+/// changed, a bounded amount per refresh.
+struct LiveCheck {
+    checker: Incremental,
+    /// History entries fed so far.
+    fed: usize,
+    /// Fed entries that had not returned yet.
+    open: Vec<usize>,
+    failing: Rc<Failing>,
+    verdict: Option<Verdict>,
+}
+
+/// What a history that is not linearizable shows: the keys, and the operations that cannot
+/// be placed (indices into the history).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Failing {
+    /// The keys whose operations have no linearization.
+    pub keys: Vec<String>,
+    /// The operations that cannot come next in the longest order found.
+    pub unplaceable: Vec<usize>,
+}
+
+impl LiveCheck {
+    fn new() -> LiveCheck {
+        LiveCheck {
+            checker: Incremental::new(LIVE_CHECK_BUDGET),
+            fed: 0,
+            open: Vec::new(),
+            failing: Rc::default(),
+            verdict: Some(Verdict::Linearizable),
+        }
+    }
+
+    /// Feeds what is new in `sim`'s history (O(new entries + open ones)) and checks up to
+    /// `steps` search steps of it.
+    fn update(&mut self, sim: &Simulator, steps: u64) {
+        let history = sim.history();
+        let mut changed = false;
+        self.open.retain(|&i| match (history[i].ret_order, &history[i].output) {
+            (Some(ret), output) => {
+                self.checker.returned(i, ret, output.clone().unwrap_or_default());
+                changed = true;
+                false
+            }
+            _ => true,
+        });
+        for (i, e) in history.iter().enumerate().skip(self.fed) {
+            self.checker.push(operation(e));
+            if e.ret_order.is_none() {
+                self.open.push(i);
+            }
+            changed = true;
+        }
+        self.fed = history.len();
+        if changed || self.verdict.is_none() {
+            self.checker.work(steps);
+            let verdict = self.checker.verdict();
+            // The whole result costs O(history): read it only when it has something to show.
+            if verdict == Some(Verdict::NotLinearizable)
+                && (self.verdict != verdict || self.checker.is_up_to_date())
+            {
+                let result = self.checker.result();
+                self.failing = Rc::new(Failing {
+                    keys: result
+                        .keys
+                        .into_iter()
+                        .filter(|k| k.verdict == Verdict::NotLinearizable)
+                        .map(|k| k.key)
+                        .collect(),
+                    unplaceable: self.checker.unplaceable().collect(),
+                });
+            }
+            self.verdict = verdict;
+        }
+    }
+}
+
 /// The page's state.
 pub struct Controller {
     runner: Runner,
     journal: Journal,
+    /// Copies of the run as it went, each with the journal then, for time travel.
+    checkpoints: Checkpoints<Journal>,
+    /// Every new event-log line, for subscribers (of the JavaScript API), once one has asked.
+    outbox: Option<VecDeque<Line>>,
+    replay: Option<Replay>,
     /// The furthest moment this recording has reached: the time slider's end.
     horizon: Time,
     speed: f64,
     playing: bool,
     /// Virtual µs owed to the simulator from fractions of earlier frames.
     carry: f64,
+    /// The speed really reached lately (virtual s per real s), when playing.
+    reached: Option<f64>,
     selection: Option<Selection>,
     groups: Vec<usize>,
     clerk_errors: Vec<Option<String>>,
     notice: Option<String>,
     help: bool,
     view: Rc<SimView>,
-    checked: Rc<CheckResult>,
-    /// The history's length and returned count when it was last checked.
-    checked_for: (usize, usize),
+    check: LiveCheck,
     /// The network's groups when `groups` was last matched to them.
     topology_seen: Vec<Vec<NodeId>>,
 }
@@ -179,45 +301,79 @@ impl Controller {
     pub fn new(scenario: &ScenarioFile, playing: bool) -> Controller {
         let runner = Runner::new(scenario, scenario.seed);
         let view = Rc::new(runner.sim().view());
+        let journal = Journal::default();
         let mut c = Controller {
             groups: vec![0; scenario.servers],
             clerk_errors: vec![None; runner.sim().clients()],
+            checkpoints: Checkpoints::new(&runner, &journal),
             runner,
-            journal: Journal::default(),
+            journal,
+            outbox: None,
+            replay: None,
             horizon: 0,
             speed: DEFAULT_SPEED,
             playing,
             carry: 0.0,
+            reached: None,
             selection: None,
             notice: None,
             help: false,
             view,
-            checked: Rc::new(check_kv(&[], LIVE_CHECK_BUDGET)),
-            checked_for: (0, 0),
+            check: LiveCheck::new(),
             topology_seen: Vec::new(),
         };
         c.refresh();
         c
     }
 
-    /// Opens `scenario` at virtual time `at` (a permalink), paused.
+    /// Opens `scenario` at virtual time `at` (a permalink), paused. A replay that does not
+    /// end within a frame's budget goes on across frames ([`Controller::frame`]) with its
+    /// progress shown and the run's start on screen meanwhile.
     pub fn at(scenario: &ScenarioFile, at: Time) -> Controller {
         let mut c = Controller::new(scenario, false);
         c.travel(at);
+        c.go_on_replaying(REPLAY_BUDGET_MS);
         c.refresh();
         c
     }
 
-    /// Advances virtual time by `elapsed_ms` of real time × speed (when playing).
-    pub fn advance(&mut self, elapsed_ms: f64) {
-        if !self.playing {
+    /// One animation frame, `elapsed_ms` of real time after the last: a replay in progress
+    /// goes on; otherwise, when playing, virtual time advances by `elapsed_ms` × speed, as
+    /// far as the frame's budget allows. The live check goes on either way.
+    pub fn frame(&mut self, elapsed_ms: f64) {
+        if self.replay.is_some() {
+            self.go_on_replaying(REPLAY_BUDGET_MS);
+            self.refresh();
             return;
         }
-        self.carry += elapsed_ms.clamp(0.0, MAX_FRAME_MS) * 1000.0 * self.speed;
+        if !self.playing {
+            self.refresh();
+            return;
+        }
+        let start = now_ms();
+        let elapsed = elapsed_ms.clamp(0.0, MAX_FRAME_MS);
+        self.carry += elapsed * 1000.0 * self.speed;
         let whole = self.carry.floor();
         self.carry -= whole;
-        let until = self.runner.sim().now() + whole as Time;
-        let result = self.runner.advance_to(until);
+        let (from, until) = (self.runner.sim().now(), self.runner.sim().now() + whole as Time);
+        // Slices of an eighth of the frame's share, the clock read between them.
+        let slice = (whole as Time / 8).max(1);
+        let mut result = Ok(());
+        while self.runner.sim().now() < until && result.is_ok() {
+            let to = (self.runner.sim().now() + slice).min(until);
+            result = self.runner.advance_to(to);
+            if now_ms() - start > SIM_BUDGET_MS {
+                break;
+            }
+        }
+        // What the budget did not allow is not owed: the clock slows instead of freezing.
+        if self.runner.sim().now() < until {
+            self.carry = 0.0;
+        }
+        if elapsed > 0.0 {
+            let rate = (self.runner.sim().now() - from) as f64 / 1000.0 / elapsed;
+            self.reached = Some(self.reached.map_or(rate, |r| 0.9 * r + 0.1 * rate));
+        }
         self.after(result);
     }
 
@@ -233,9 +389,28 @@ impl Controller {
     }
 
     fn carry_out(&mut self, command: Command) -> Result<(), String> {
+        // While a replay runs, only what does not touch the run can be done.
+        let harmless = matches!(
+            command,
+            Command::Select(_)
+                | Command::ToggleHelp
+                | Command::SetSpeed(_)
+                | Command::Faster
+                | Command::Slower
+                | Command::CancelReplay
+                | Command::Notice(_)
+                | Command::Reset(_)
+                | Command::Load(_)
+                | Command::Travel(_)
+                | Command::SetUnsafe(..)
+        );
+        if self.replay.is_some() && !harmless {
+            return Err("wait for the replay to finish, or cancel it".into());
+        }
         match command {
             Command::TogglePlay => {
                 self.playing = !self.playing && self.runner.sim().violation().is_none();
+                self.reached = None;
             }
             Command::Step => {
                 self.playing = false;
@@ -243,7 +418,14 @@ impl Controller {
                 self.after(result);
             }
             Command::Skip(d) => {
-                let result = self.runner.advance_to(self.runner.sim().now() + d);
+                // In slices, so that the trace is read and checkpoints are taken as it goes.
+                let until = self.runner.sim().now() + d;
+                let mut result = Ok(());
+                while self.runner.sim().now() < until && result.is_ok() {
+                    result =
+                        self.runner.advance_to((self.runner.sim().now() + REPLAY_SLICE).min(until));
+                    self.absorb();
+                }
                 self.after(result);
             }
             Command::SetSpeed(s) => self.speed = s.clamp(MIN_SPEED, MAX_SPEED),
@@ -267,7 +449,12 @@ impl Controller {
                 scenario.validate().map_err(|e| e.to_string())?;
                 self.restart_with(&scenario);
             }
-            Command::Travel(to) => self.travel(to),
+            Command::Travel(to) => {
+                self.travel(to);
+                // A short replay (the usual case: a checkpoint is near) ends in this frame.
+                self.go_on_replaying(REPLAY_BUDGET_MS);
+            }
+            Command::CancelReplay => self.cancel_replay(),
             Command::SetUnsafe(mode, on) => {
                 let mut scenario = self.runner.file().clone();
                 scenario.unsafe_modes.retain(|&m| m != mode);
@@ -337,62 +524,103 @@ impl Controller {
 
     fn act(&mut self, action: Action) -> Result<(), String> {
         let result = self.runner.act(action);
-        // Acting in the past forks the future away: the recording now ends here.
+        // Acting in the past forks the future away: the recording now ends here, and so do
+        // its checkpoints.
         if result.is_ok() {
-            self.horizon = self.runner.sim().now();
+            let now = self.runner.sim().now();
+            self.horizon = now;
+            self.checkpoints.forget_after(now);
         }
         result.map_err(|e: ActError| e.to_string())
     }
 
     fn restart_with(&mut self, scenario: &ScenarioFile) {
-        let (speed, help) = (self.speed, self.help);
+        let (speed, help, outbox) = (self.speed, self.help, self.outbox.take());
         *self = Controller::new(scenario, true);
         self.speed = speed;
         self.help = help;
+        self.outbox = outbox;
     }
 
-    /// Replays the recording from the start to `to`, paused there.
+    /// Starts replaying the recording to `to`, from the latest checkpoint before it; the
+    /// page stays as it is until the replay is done.
     fn travel(&mut self, to: Time) {
-        let mut journal = Journal::default();
-        let runner = self.replay(to, |trace, sim| journal.absorb(trace, sim));
-        // Subscribers hear what happens from here on, not the replay.
-        if self.journal.outbox_open() {
-            journal.open_outbox();
+        let (runner, journal) = self.checkpoints.before(to, self.runner.file());
+        let from = runner.sim().now();
+        self.replay = Some(Replay { runner, journal, from, to });
+        self.playing = false;
+    }
+
+    /// Replays for up to `budget_ms` of real time; installs the run once it is there.
+    fn go_on_replaying(&mut self, budget_ms: f64) {
+        let start = now_ms();
+        while let Some(r) = &mut self.replay {
+            let t = (r.runner.sim().now() + REPLAY_SLICE).min(r.to);
+            let stopped = r.runner.advance_to(t).is_err();
+            let trace = r.runner.take_trace();
+            r.journal.absorb(trace, r.runner.sim(), |_| {});
+            let journal = &r.journal;
+            self.checkpoints.observe(&r.runner, || journal.clone());
+            if stopped || t >= r.to {
+                self.finish_replay();
+            } else if now_ms() - start > budget_ms {
+                return;
+            }
         }
-        self.runner = runner;
-        self.journal = journal;
+    }
+
+    /// Runs a replay in progress to its end at once (the API's travel, which returns when
+    /// it is there).
+    pub fn finish_replaying(&mut self) {
+        self.go_on_replaying(f64::INFINITY);
+        self.refresh();
+    }
+
+    /// Stops a replay in progress where it has got to, paused there.
+    fn cancel_replay(&mut self) {
+        if self.replay.is_some() {
+            self.finish_replay();
+        }
+    }
+
+    fn finish_replay(&mut self) {
+        let Some(r) = self.replay.take() else { return };
+        self.runner = r.runner;
+        self.journal = r.journal;
         self.playing = false;
         self.carry = 0.0;
         self.selection = None;
         self.clerk_errors = vec![None; self.runner.sim().clients()];
+        // The history may be shorter than the one checked: check this one afresh.
+        self.check = LiveCheck::new();
     }
 
-    /// A fresh replay of the recording to `to` (or to a broken invariant), handing each
-    /// slice's trace to `each` as it goes so that memory stays bounded.
-    fn replay(&self, to: Time, mut each: impl FnMut(Vec<TraceRecord>, &Simulator)) -> Runner {
-        let file = self.runner.file();
-        let mut runner = Runner::new(file, file.seed);
-        let mut t = 0;
-        loop {
-            t = (t + REPLAY_SLICE).min(to);
-            let stopped = runner.advance_to(t).is_err();
-            each(runner.take_trace(), runner.sim());
-            if stopped || t >= to {
-                return runner;
-            }
-        }
+    /// How far a replay in progress has come.
+    pub fn replay_progress(&self) -> Option<ReplayProgress> {
+        self.replay.as_ref().map(|r| {
+            let at = r.runner.sim().now();
+            let span = r.to.saturating_sub(r.from).max(1) as f64;
+            ReplayProgress { at, to: r.to, fraction: at.saturating_sub(r.from) as f64 / span }
+        })
     }
 
     /// Every event of the run so far, one JSON object per line, by replaying it.
     pub fn full_trace(&self) -> String {
         let mut out = String::new();
-        self.replay(self.runner.sim().now(), |trace, _| {
-            for record in trace {
+        let file = self.runner.file();
+        let mut runner = Runner::new(file, file.seed);
+        let to = self.runner.sim().now();
+        loop {
+            let t = (runner.sim().now() + REPLAY_SLICE * 8).min(to);
+            let stopped = runner.advance_to(t).is_err();
+            for record in runner.take_trace() {
                 out.push_str(&serde_json::to_string(&record).expect("trace records serialise"));
                 out.push('\n');
             }
-        });
-        out
+            if stopped || t >= to {
+                return out;
+            }
+        }
     }
 
     fn after(&mut self, result: Result<(), Violation>) {
@@ -402,9 +630,25 @@ impl Controller {
         self.refresh();
     }
 
-    fn refresh(&mut self) {
+    /// Reads the trace since the last call into the journal (and the subscribers' outbox),
+    /// and takes a checkpoint if one is due.
+    fn absorb(&mut self) {
         let trace = self.runner.take_trace();
-        self.journal.absorb(trace, self.runner.sim());
+        let outbox = &mut self.outbox;
+        self.journal.absorb(trace, self.runner.sim(), |line| {
+            if let Some(o) = outbox.as_mut() {
+                if o.len() == MAX_SUBSCRIBER_LINES {
+                    o.pop_front();
+                }
+                o.push_back(line.clone());
+            }
+        });
+        let journal = &self.journal;
+        self.checkpoints.observe(&self.runner, || journal.clone());
+    }
+
+    fn refresh(&mut self) {
+        self.absorb();
         self.horizon = self.horizon.max(self.runner.sim().now());
         self.clerk_errors.resize(self.runner.sim().clients(), None);
         self.view = Rc::new(self.runner.sim().view());
@@ -418,12 +662,12 @@ impl Controller {
             }
             self.topology_seen = self.view.groups.clone();
         }
-        let history = self.runner.sim().history();
-        let shape = (history.len(), history.iter().filter(|e| e.ret.is_some()).count());
-        if shape != self.checked_for {
-            self.checked = Rc::new(check_kv(&operations(history), LIVE_CHECK_BUDGET));
-            self.checked_for = shape;
-        }
+        self.check.update(self.runner.sim(), CHECK_STEPS);
+    }
+
+    /// Whether the page has work to do even while paused: a replay, or a check not done.
+    pub fn busy(&self) -> bool {
+        self.replay.is_some() || self.check.verdict.is_none()
     }
 
     /// The recorded run: its scenario, seed and every action so far.
@@ -450,9 +694,23 @@ impl Controller {
         self.horizon.max(self.runner.last_action_at())
     }
 
-    /// The linearizability check of the history so far.
-    pub fn checked(&self) -> Rc<CheckResult> {
-        self.checked.clone()
+    /// What the check found wrong with the history so far (nothing unless the verdict is
+    /// not linearizable).
+    pub fn failing(&self) -> Rc<Failing> {
+        self.check.failing.clone()
+    }
+
+    /// The verdict on the history so far; `None` while it is still being checked.
+    pub fn verdict(&self) -> Option<Verdict> {
+        self.check.verdict
+    }
+
+    /// Checks what is left of the history at once, whatever it costs (the API's state and
+    /// the tests).
+    pub fn finish_checking(&mut self) {
+        while self.check.verdict.is_none() {
+            self.check.update(self.runner.sim(), u64::MAX);
+        }
     }
 
     /// The simulator's picture as of the last change.
@@ -468,9 +726,8 @@ impl Controller {
 
     /// Every event-log line since the last call, for subscribers; the first call starts
     /// collecting them.
-    pub fn take_events(&mut self) -> Vec<crate::journal::Line> {
-        self.journal.open_outbox();
-        self.journal.take_outbox()
+    pub fn take_events(&mut self) -> Vec<Line> {
+        self.outbox.get_or_insert_with(VecDeque::new).drain(..).collect()
     }
 
     /// What the page remembers of the trace.
@@ -478,9 +735,20 @@ impl Controller {
         &self.journal
     }
 
+    /// The time-travel checkpoints kept: how many, roughly how many bytes, and the spacing
+    /// in simulated events.
+    pub fn checkpoints(&self) -> (usize, usize, u64) {
+        (self.checkpoints.len(), self.checkpoints.bytes(), self.checkpoints.every())
+    }
+
     /// Speed: virtual seconds per real second.
     pub fn speed(&self) -> f64 {
         self.speed
+    }
+
+    /// The speed really reached lately, when playing.
+    pub fn reached(&self) -> Option<f64> {
+        self.reached.filter(|_| self.playing)
     }
 
     /// Whether the clock runs.

@@ -10,8 +10,8 @@ use sim::{DropReason, Endpoint, MessageId, PacketKind, Simulator, TraceEvent, Tr
 /// How many lines the event log keeps of messages, and as many of everything else, so that
 /// a quiet cluster's heartbeats do not push the last election out of the log.
 const MAX_LINES: usize = 400;
-/// How many lines the outbox keeps for subscribers that have not collected them.
-const MAX_OUTBOX: usize = 100_000;
+/// How many of its latest operations the journal keeps per Clerk.
+pub const OPS_KEPT: usize = 8;
 /// How long (virtual µs) a dropped message's mark stays on screen.
 pub const DROP_MARK_LIFETIME: Time = 250 * MILLISECOND;
 
@@ -45,26 +45,59 @@ impl Category {
             Category::Messages => "messages",
         }
     }
+
+    /// The filter group of a trace event.
+    pub fn of(event: &TraceEvent) -> Category {
+        match event {
+            TraceEvent::Sent { .. }
+            | TraceEvent::Delivered { .. }
+            | TraceEvent::Held { .. }
+            | TraceEvent::Released { .. }
+            | TraceEvent::Duplicated { .. } => Category::Messages,
+            TraceEvent::Dropped { .. }
+            | TraceEvent::Crashed { .. }
+            | TraceEvent::Restarted { .. }
+            | TraceEvent::TopologyChanged { .. }
+            | TraceEvent::NetworkChanged { .. } => Category::Faults,
+            TraceEvent::RoleChanged { .. } => Category::Roles,
+            TraceEvent::Committed { .. }
+            | TraceEvent::Applied { .. }
+            | TraceEvent::SnapshotTaken { .. }
+            | TraceEvent::SnapshotInstalled { .. } => Category::Log,
+            TraceEvent::OpInvoked { .. }
+            | TraceEvent::ClerkRetried { .. }
+            | TraceEvent::OpReturned { .. } => Category::Clerks,
+        }
+    }
 }
 
-/// One line of the event log.
+/// One line of the event log: a trace record, put in words only when it is shown (most
+/// lines of a fast run never are).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Line {
     /// Position in the whole trace (a stable key).
     pub seq: usize,
     /// Virtual time.
     pub at: Time,
+    /// What happened.
+    pub event: TraceEvent,
+}
+
+impl Line {
     /// Its filter group.
-    pub category: Category,
+    pub fn category(&self) -> Category {
+        Category::of(&self.event)
+    }
+
     /// What happened, in words.
-    pub text: String,
+    pub fn text(&self) -> String {
+        describe(&self.event)
+    }
 }
 
 /// One Clerk operation and the path it took.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OpRecord {
-    /// The Clerk.
-    pub client: ClientId,
     /// Its sequence number.
     pub seq: Seq,
     /// The operation.
@@ -108,6 +141,7 @@ pub struct DropMark {
 }
 
 /// A message in flight as the trace told it.
+#[derive(Clone)]
 struct Flight {
     from: Endpoint,
     to: Endpoint,
@@ -115,36 +149,37 @@ struct Flight {
     deliver_at: Time,
 }
 
-/// The page's memory of the trace.
-#[derive(Default)]
+/// The page's memory of the trace. Everything in it is bounded (the last lines, the last
+/// operations of each Clerk, the messages in flight), so it costs the same after an hour as
+/// after a second, and a copy of it is kept with each time-travel checkpoint.
+#[derive(Clone, Default)]
 pub struct Journal {
     /// Records read so far: the next line's position.
     seen: usize,
     lines: VecDeque<Line>,
     /// Message lines, kept apart (see [`MAX_LINES`]).
     message_lines: VecDeque<Line>,
-    /// Every new line, for subscribers (of the JavaScript API), once one has asked.
-    outbox: Option<VecDeque<Line>>,
-    ops: Vec<OpRecord>,
+    /// Per Clerk, its latest operations, oldest first.
+    ops: Vec<VecDeque<OpRecord>>,
     drops: Vec<DropMark>,
     flights: HashMap<MessageId, Flight>,
 }
 
 impl Journal {
-    /// Reads trace records taken from the simulator since the last call.
-    pub fn absorb(&mut self, trace: Vec<TraceRecord>, sim: &Simulator) {
+    /// Reads trace records taken from the simulator since the last call, handing each new
+    /// line to `each` as well (the page's subscribers get them that way).
+    pub fn absorb(
+        &mut self,
+        trace: Vec<TraceRecord>,
+        sim: &Simulator,
+        mut each: impl FnMut(&Line),
+    ) {
         for record in trace {
             self.note_flight(record.at, &record.event);
             self.note_op(sim, record.at, &record.event);
-            let (category, text) = describe(&record.event);
-            let line = Line { seq: self.seen, at: record.at, category, text };
-            if let Some(outbox) = &mut self.outbox {
-                if outbox.len() == MAX_OUTBOX {
-                    outbox.pop_front();
-                }
-                outbox.push_back(line.clone());
-            }
-            let kept = match line.category {
+            let line = Line { seq: self.seen, at: record.at, event: record.event };
+            each(&line);
+            let kept = match line.category() {
                 Category::Messages => &mut self.message_lines,
                 _ => &mut self.lines,
             };
@@ -158,31 +193,20 @@ impl Journal {
         self.drops.retain(|d| d.at + DROP_MARK_LIFETIME > now);
     }
 
-    /// Starts keeping every new line until [`Journal::take_outbox`] collects them.
-    pub fn open_outbox(&mut self) {
-        self.outbox.get_or_insert_with(VecDeque::new);
+    /// The event log, newest first: the two kept runs merged by position.
+    pub fn newest_lines(&self) -> impl Iterator<Item = &Line> {
+        let (mut a, mut b) =
+            (self.lines.iter().rev().peekable(), self.message_lines.iter().rev().peekable());
+        std::iter::from_fn(move || match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if x.seq > y.seq => a.next(),
+            (Some(_), None) => a.next(),
+            _ => b.next(),
+        })
     }
 
-    /// Whether the outbox is open.
-    pub fn outbox_open(&self) -> bool {
-        self.outbox.is_some()
-    }
-
-    /// The lines since the last call (none unless the outbox is open).
-    pub fn take_outbox(&mut self) -> Vec<Line> {
-        self.outbox.as_mut().map_or_else(Vec::new, |o| o.drain(..).collect())
-    }
-
-    /// The event log, oldest first.
-    pub fn lines(&self) -> impl DoubleEndedIterator<Item = &Line> {
-        let mut all: Vec<&Line> = self.lines.iter().chain(&self.message_lines).collect();
-        all.sort_unstable_by_key(|l| l.seq);
-        all.into_iter()
-    }
-
-    /// Every Clerk operation so far, oldest first.
-    pub fn ops(&self) -> &[OpRecord] {
-        &self.ops
+    /// Clerk `client`'s latest operations (at most [`OPS_KEPT`]), oldest first.
+    pub fn ops(&self, client: ClientId) -> impl Iterator<Item = &OpRecord> {
+        self.ops.get(client as usize).into_iter().flatten()
     }
 
     /// Messages lost recently.
@@ -222,8 +246,15 @@ impl Journal {
                 if let Some(p) = clerk.in_progress.filter(|p| p.seq == *seq && p.attempts == 1) {
                     steps.push(format!("sent to S{}", p.target));
                 }
-                self.ops.push(OpRecord {
-                    client: *client,
+                let c = *client as usize;
+                if self.ops.len() <= c {
+                    self.ops.resize_with(c + 1, VecDeque::new);
+                }
+                let ops = &mut self.ops[c];
+                if ops.len() == OPS_KEPT {
+                    ops.pop_front();
+                }
+                ops.push_back(OpRecord {
                     seq: *seq,
                     op: op.clone(),
                     invoked_at: at,
@@ -247,9 +278,23 @@ impl Journal {
     }
 
     fn op_mut(&mut self, client: ClientId, seq: Seq) -> Option<&mut OpRecord> {
-        self.ops.iter_mut().rev().find(|r| r.client == client && r.seq == seq)
+        self.ops.get_mut(client as usize)?.iter_mut().rev().find(|r| r.seq == seq)
     }
 }
+
+/// A value as the page shows it: quoted, and cut to its first `max` characters (with how
+/// long it is) when longer. Appends make values grow with the run; the page's work must not.
+pub fn quoted(value: &str, max: usize) -> String {
+    let length = value.chars().count();
+    if length <= max {
+        return format!("{value:?}");
+    }
+    let start: String = value.chars().take(max).collect();
+    format!("{start:?}… ({length} characters)")
+}
+
+/// The length values are cut to in lines of text.
+pub const SHOWN_VALUE: usize = 40;
 
 /// A failed attempt, in words.
 pub fn attempt_error(e: AttemptError) -> &'static str {
@@ -303,74 +348,58 @@ fn drop_reason(reason: DropReason) -> &'static str {
     }
 }
 
-/// A trace event in words, with its filter group.
-fn describe(event: &TraceEvent) -> (Category, String) {
-    use Category::*;
+/// A trace event in words.
+fn describe(event: &TraceEvent) -> String {
     match event {
-        TraceEvent::Sent { id, from, to, kind, .. } => (
-            Messages,
-            format!(
-                "{} → {}: {} sent (#{id})",
-                endpoint_name(*from),
-                endpoint_name(*to),
-                kind_name(*kind)
-            ),
+        TraceEvent::Sent { id, from, to, kind, .. } => format!(
+            "{} → {}: {} sent (#{id})",
+            endpoint_name(*from),
+            endpoint_name(*to),
+            kind_name(*kind)
         ),
-        TraceEvent::Delivered { id } => (Messages, format!("message #{id} delivered")),
-        TraceEvent::Held { id } => (Messages, format!("message #{id} held")),
-        TraceEvent::Released { id, .. } => (Messages, format!("message #{id} released")),
-        TraceEvent::Duplicated { id, copy } => {
-            (Messages, format!("message #{id} duplicated as #{copy}"))
-        }
+        TraceEvent::Delivered { id } => format!("message #{id} delivered"),
+        TraceEvent::Held { id } => format!("message #{id} held"),
+        TraceEvent::Released { id, .. } => format!("message #{id} released"),
+        TraceEvent::Duplicated { id, copy } => format!("message #{id} duplicated as #{copy}"),
         TraceEvent::Dropped { id, reason } => {
-            (Faults, format!("message #{id} lost: {}", drop_reason(*reason)))
+            format!("message #{id} lost: {}", drop_reason(*reason))
         }
         TraceEvent::RoleChanged { server, role, term } => {
-            (Roles, format!("S{server} is {} in term {term}", role_name(*role)))
+            format!("S{server} is {} in term {term}", role_name(*role))
         }
-        TraceEvent::Committed { server, index } => {
-            (Log, format!("S{server} commits up to index {index}"))
-        }
-        TraceEvent::Applied { server, index } => {
-            (Log, format!("S{server} applied up to index {index}"))
-        }
+        TraceEvent::Committed { server, index } => format!("S{server} commits up to index {index}"),
+        TraceEvent::Applied { server, index } => format!("S{server} applied up to index {index}"),
         TraceEvent::SnapshotTaken { server, index, bytes } => {
-            (Log, format!("S{server} took a snapshot up to index {index} ({bytes} bytes)"))
+            format!("S{server} took a snapshot up to index {index} ({bytes} bytes)")
         }
         TraceEvent::SnapshotInstalled { server, index } => {
-            (Log, format!("S{server} installed a snapshot up to index {index}"))
+            format!("S{server} installed a snapshot up to index {index}")
         }
-        TraceEvent::Crashed { server } => (Faults, format!("S{server} crashed")),
-        TraceEvent::Restarted { server } => {
-            (Faults, format!("S{server} restarted from its persisted state"))
-        }
+        TraceEvent::Crashed { server } => format!("S{server} crashed"),
+        TraceEvent::Restarted { server } => format!("S{server} restarted from its persisted state"),
         TraceEvent::TopologyChanged { groups } => {
             let groups: Vec<String> = groups
                 .iter()
                 .map(|g| g.iter().map(|s| format!("S{s}")).collect::<Vec<_>>().join(" "))
                 .collect();
-            let text = if groups.len() == 1 {
+            if groups.len() == 1 {
                 "network healed: everyone connected".to_string()
             } else {
                 format!("network split: {}", groups.join(" | "))
-            };
-            (Faults, text)
+            }
         }
-        TraceEvent::NetworkChanged { unreliable, long_reordering } => (
-            Faults,
-            format!(
-                "network now {}{}",
-                if *unreliable { "unreliable" } else { "reliable" },
-                if *long_reordering { ", long reordering on" } else { "" }
-            ),
+        TraceEvent::NetworkChanged { unreliable, long_reordering } => format!(
+            "network now {}{}",
+            if *unreliable { "unreliable" } else { "reliable" },
+            if *long_reordering { ", long reordering on" } else { "" }
         ),
-        TraceEvent::OpInvoked { client, seq, op } => (Clerks, format!("C{client} #{seq}: {op}")),
+        TraceEvent::OpInvoked { client, seq, op } => format!("C{client} #{seq}: {op}"),
         TraceEvent::ClerkRetried { client, seq, server, reason } => {
-            (Clerks, format!("C{client} #{seq}: {}; tries S{server}", attempt_error(*reason)))
+            format!("C{client} #{seq}: {}; tries S{server}", attempt_error(*reason))
         }
         TraceEvent::OpReturned { client, seq, server, index, value } => {
             let index = index.map_or(String::new(), |i| format!(" at index {i}"));
-            (Clerks, format!("C{client} #{seq}: S{server} answered{index} {value:?}"))
+            format!("C{client} #{seq}: S{server} answered{index} {}", quoted(value, SHOWN_VALUE))
         }
     }
 }

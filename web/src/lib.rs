@@ -8,6 +8,7 @@ pub mod components;
 pub mod controller;
 pub mod files;
 pub mod journal;
+pub mod onscreen;
 pub mod start;
 
 pub use app::{App, AppProps};

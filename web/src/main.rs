@@ -7,6 +7,6 @@ fn main() {
         location.as_ref().and_then(|l| f(l).ok()).unwrap_or_default()
     };
     let (start, embed) = web::start::from_url(&part(|l| l.search()), &part(|l| l.hash()));
-    let props = web::AppProps { autoplay: true, start, embed };
+    let props = web::AppProps { autoplay: true, start, embed, lazy: true };
     yew::Renderer::<web::App>::with_props(props).render();
 }

@@ -70,8 +70,14 @@ async fn put_then_get_through_a_clerk() {
     click(&root, ".clerk-card", "Get").await;
     skip(&root, 1).await;
     assert!(ops(&root).contains("→ \"blue\""), "{}", ops(&root));
-    // Every live replica applied the Put.
-    assert!(text(&root.query_selector(".logs-panel").unwrap().unwrap()).contains("\"colour\""));
+    // Every live replica applied the Put (its map is drawn once unfolded).
+    for summary in all(&root, ".logs-panel details.state summary") {
+        summary.click();
+    }
+    settle().await;
+    let maps = all(&root, ".logs-panel details.state table.kv:first-of-type caption + tr + tr");
+    assert_eq!(maps.len(), 5, "{}", text_of(&root, ".logs-panel"));
+    assert!(maps.iter().all(|row| text(row).contains("\"colour\"")));
 }
 
 #[wasm_bindgen_test]

@@ -23,6 +23,9 @@
 //! - **Budget.** The search is exponential in the worst case, so it runs under a deterministic
 //!   step budget and answers [`Verdict::Unknown`] when it runs out, never looking at a clock.
 //!   The crate uses no clock, thread or randomness, so it runs identically in wasm.
+//!
+//! For a history that grows (a run in progress), [`Incremental`] checks it as it is fed,
+//! re-checking only the part of each key's history since its last quiescent operation.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -30,12 +33,15 @@
 mod cache;
 mod hash;
 mod history;
+mod incremental;
 mod model;
 mod opset;
 mod search;
 mod timeline;
 
 use serde::{Deserialize, Serialize};
+
+pub use incremental::Incremental;
 
 /// The kind of a key/value operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -188,13 +194,18 @@ pub fn check_kv(history: &[Operation], budget: Budget) -> CheckResult {
     keys.sort_by_key(|&(i, _)| i);
     let keys: Vec<KeyResult> = keys.into_iter().map(|(_, result)| result).collect();
 
+    CheckResult { verdict: overall(&keys), keys, steps }
+}
+
+/// The verdict of a whole history from its keys' verdicts: NotLinearizable if any key is,
+/// else Unknown if any key is, else Linearizable (also for no keys).
+fn overall(keys: &[KeyResult]) -> Verdict {
     let any = |verdict| keys.iter().any(|key| key.verdict == verdict);
-    let verdict = if any(Verdict::NotLinearizable) {
+    if any(Verdict::NotLinearizable) {
         Verdict::NotLinearizable
     } else if any(Verdict::Unknown) {
         Verdict::Unknown
     } else {
         Verdict::Linearizable
-    };
-    CheckResult { verdict, keys, steps }
+    }
 }

@@ -30,7 +30,7 @@ pub use node::{ApplyMsg, NotLeader, Raft, Ready, Role};
 pub use persist::{DecodeError, HardState, Persist, PersistentState};
 pub use progress::{Progress, ProgressState};
 pub use snapshot::SnapshotError;
-pub use view::{EntryView, RaftView};
+pub use view::RaftView;
 
 /// A Raft term (paper §5.1). Term 0 is the term before any election.
 pub type Term = u64;

@@ -27,8 +27,10 @@ pub struct RaftView {
     pub last_included_term: Term,
     /// Size of the snapshot in bytes.
     pub snapshot_bytes: usize,
-    /// The entries after the snapshot.
-    pub log: Vec<EntryView>,
+    /// Index of the last entry in the log (the snapshot's last index if the log is empty).
+    /// The entries themselves are read through [`Raft::log`], a window at a time: a view
+    /// drawn every frame must not copy a log that grows with the run.
+    pub last_log_index: Index,
     /// A leader's next/match index per server (empty unless leader).
     pub progress: Vec<Progress>,
     /// When the election timer was last reset.
@@ -37,17 +39,6 @@ pub struct RaftView {
     pub election_deadline: Option<Time>,
     /// When a leader next sends heartbeats.
     pub heartbeat_deadline: Option<Time>,
-}
-
-/// One log entry as shown.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EntryView {
-    /// Log index.
-    pub index: Index,
-    /// Term the entry was created in.
-    pub term: Term,
-    /// The command's bytes; `None` for a no-op.
-    pub command: Option<bytes::Bytes>,
 }
 
 impl Raft {
@@ -71,10 +62,7 @@ impl Raft {
             last_included_index: log.last_included_index(),
             last_included_term: log.last_included_term(),
             snapshot_bytes: self.snapshot.len(),
-            log: (log.first_index()..)
-                .zip(log.entries())
-                .map(|(index, e)| EntryView { index, term: e.term, command: e.command.clone() })
-                .collect(),
+            last_log_index: log.last_index(),
             progress: self.progress.clone(),
             election_reset_at: self.election_reset_at,
             election_deadline: (!leader).then_some(self.election_deadline),

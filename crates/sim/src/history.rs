@@ -36,33 +36,36 @@ pub struct HistoryEntry {
 }
 
 /// The history as the checker's operations, timed by the exact order of calls and returns.
-pub fn operations(history: &[HistoryEntry]) -> Vec<check::Operation> {
-    history
-        .iter()
-        .map(|e| check::Operation {
-            client: e.client,
-            kind: match e.op.kind {
-                OpKind::Get => check::OpKind::Get,
-                OpKind::Put => check::OpKind::Put,
-                OpKind::Append => check::OpKind::Append,
-            },
-            key: e.op.key.clone(),
-            value: e.op.value.clone(),
-            output: e.output.clone().unwrap_or_default(),
-            call: e.call_order,
-            ret: e.ret_order,
-        })
-        .collect()
+pub fn operations<E: AsRef<HistoryEntry>>(history: &[E]) -> Vec<check::Operation> {
+    history.iter().map(|e| operation(e.as_ref())).collect()
+}
+
+/// One entry as the checker's operation (see [`operations`]).
+pub fn operation(e: &HistoryEntry) -> check::Operation {
+    check::Operation {
+        client: e.client,
+        kind: match e.op.kind {
+            OpKind::Get => check::OpKind::Get,
+            OpKind::Put => check::OpKind::Put,
+            OpKind::Append => check::OpKind::Append,
+        },
+        key: e.op.key.clone(),
+        value: e.op.value.clone(),
+        output: e.output.clone().unwrap_or_default(),
+        call: e.call_order,
+        ret: e.ret_order,
+    }
 }
 
 /// The history as JSON in the shape of porcupine's key/value model: a list of
 /// `{"clientId", "input": {"op": "get"|"put"|"append", "key", "value"}, "output": {"value"},
 /// "call", "return"}` with times in virtual µs (`"return": null` for an operation that never
 /// returned).
-pub fn porcupine_json(history: &[HistoryEntry]) -> String {
+pub fn porcupine_json<E: AsRef<HistoryEntry>>(history: &[E]) -> String {
     let ops: Vec<_> = history
         .iter()
         .map(|e| {
+            let e = e.as_ref();
             let op = match e.op.kind {
                 OpKind::Get => "get",
                 OpKind::Put => "put",
@@ -80,4 +83,10 @@ pub fn porcupine_json(history: &[HistoryEntry]) -> String {
         })
         .collect();
     serde_json::to_string_pretty(&ops).expect("JSON values serialise")
+}
+
+impl AsRef<HistoryEntry> for HistoryEntry {
+    fn as_ref(&self) -> &HistoryEntry {
+        self
+    }
 }

@@ -218,6 +218,14 @@ impl Invariants {
         }
     }
 
+    /// Roughly how many bytes these tables hold (they grow with the run's log).
+    pub fn approx_bytes(&self) -> usize {
+        self.leaders.len() * 24
+            + self.entries.len() * 48
+            + (self.committed.len() + self.applied.len()) * 16
+            + self.kv_states.len() * 24
+    }
+
     /// Highest index known to be committed anywhere.
     pub fn commit_index(&self) -> Index {
         self.committed.len() as Index

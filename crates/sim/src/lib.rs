@@ -25,7 +25,7 @@ mod trace;
 mod view;
 
 pub use applier::{Applied, Applier};
-pub use history::{operations, porcupine_json, HistoryEntry};
+pub use history::{operation, operations, porcupine_json, HistoryEntry};
 pub use invariants::{Broken, Invariants};
 pub use network::{NetworkConfig, Topology};
 pub use packet::{Endpoint, Packet, PacketKind, Payload};
@@ -35,4 +35,7 @@ pub use simulator::{
     Violation,
 };
 pub use trace::{digest, DropReason, TraceEvent, TraceRecord};
-pub use view::{label_payload, EntryLabel, MessageView, PersistedView, ServerView, SimView};
+pub use view::{
+    label_payload, EntryLabel, LogWindow, MessageView, PersistedView, ServerView, SimView,
+    StoredValue, VIEW_VALUE_CHARS,
+};

@@ -20,7 +20,7 @@ pub enum Event {
     ClientTimer(ClientId),
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Scheduled {
     at: Time,
     seq: u64,
@@ -41,7 +41,7 @@ impl PartialOrd for Scheduled {
 }
 
 /// A priority queue of events, earliest first, ties broken by scheduling order.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct EventQueue {
     heap: BinaryHeap<Scheduled>,
     seq: u64,

@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::sync::Arc;
 
 use kv::{
     Clerk, ClerkConfig, ClerkReply, ClientId, Completed, KvConfig, KvServer, Op, Seq, StartError,
@@ -222,7 +223,9 @@ struct Client {
 }
 
 /// A simulated cluster and its Clerks. Same configuration, same seed and same commands at
-/// the same virtual times give the same run, event for event.
+/// the same virtual times give the same run, event for event. A clone is a checkpoint: it
+/// runs on exactly as the original would.
+#[derive(Clone)]
 pub struct Simulator {
     config: SimConfig,
     now: Time,
@@ -238,7 +241,9 @@ pub struct Simulator {
     invariants: Invariants,
     stats: Stats,
     trace: Vec<TraceRecord>,
-    history: Vec<HistoryEntry>,
+    /// Shared with checkpoints (a clone of the simulator), so that copying a run does not
+    /// copy every operation's values.
+    history: Vec<Arc<HistoryEntry>>,
     /// Calls and returns so far: the exact order of history events.
     history_events: u64,
     completions: VecDeque<Completed>,
@@ -316,7 +321,7 @@ impl Simulator {
         let seq = client.clerk.start(now, op.clone())?;
         client.open = Some(self.history.len());
         self.record(|| TraceEvent::OpInvoked { client: c, seq, op: op.clone() });
-        self.history.push(HistoryEntry {
+        self.history.push(Arc::new(HistoryEntry {
             client: c,
             seq,
             op,
@@ -328,7 +333,7 @@ impl Simulator {
             attempts: 0,
             call_order: self.history_events,
             ret_order: None,
-        });
+        }));
         self.history_events += 1;
         self.client_after_input(c);
         Ok(seq)
@@ -631,13 +636,43 @@ impl Simulator {
     }
 
     /// Every Clerk operation so far, in the order they were called.
-    pub fn history(&self) -> &[HistoryEntry] {
+    pub fn history(&self) -> &[Arc<HistoryEntry>] {
         &self.history
     }
 
     /// Ends the run: every Clerk operation, in the order they were called.
     pub fn into_history(self) -> Vec<HistoryEntry> {
-        self.history
+        self.history.into_iter().map(Arc::unwrap_or_clone).collect()
+    }
+
+    /// Roughly how many bytes a copy of this simulator takes (a time-travel checkpoint): the
+    /// logs, stable storage, services, invariant tables and in-flight messages. The history is
+    /// shared between copies and counted at a pointer per operation.
+    pub fn approx_bytes(&self) -> usize {
+        let servers: usize = self
+            .servers
+            .iter()
+            .map(|s| {
+                let node = s.node.as_ref().map_or(0, |n| {
+                    let log = n.raft().log();
+                    let entries = (log.last_index() + 1 - log.first_index()) as usize * 48;
+                    let service = match n {
+                        Node::Kv(kv) => {
+                            kv.store().iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>()
+                                + kv.sessions().len() * 64
+                        }
+                        Node::Tester(_) => 0,
+                    };
+                    entries + service + n.raft().snapshot_data().len()
+                });
+                node + s.persister.raft_state_size() + s.persister.snapshot_size()
+            })
+            .sum();
+        servers
+            + self.invariants.approx_bytes()
+            + self.in_flight.slots.len() * std::mem::size_of::<Option<InFlight>>()
+            + self.history.len() * 8
+            + self.clients.len() * 256
     }
 
     /// The failed invariant that stopped the run, if any.
@@ -952,7 +987,8 @@ impl Simulator {
     /// Clerk `c` finished an operation: close its history entry and queue the completion.
     fn complete(&mut self, c: ClientId, done: Completed) {
         if let Some(i) = self.clients[c as usize].open.take() {
-            let entry = &mut self.history[i];
+            // Copied here only if a checkpoint shares it (an operation still open then).
+            let entry = Arc::make_mut(&mut self.history[i]);
             entry.ret = Some(done.finished);
             entry.output = Some(done.value.clone());
             entry.server = Some(done.server);
@@ -1041,7 +1077,7 @@ impl Simulator {
 /// The messages in flight, by id. Ids are handed out in sending order, so the table is a
 /// window of slots from the oldest message still in flight to the newest: sending, finding
 /// and removing a message take constant time, and iteration is in sending order.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct InFlightTable {
     /// Id of `slots[0]`.
     first: MessageId,

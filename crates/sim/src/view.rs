@@ -41,10 +41,11 @@ pub struct ServerView {
     pub alive: bool,
     /// Its Raft state (none while crashed).
     pub raft: Option<RaftView>,
-    /// Its log after the snapshot, labelled for reading (none while crashed).
+    /// The window of its log that was asked for (see [`LogWindow`]), labelled for reading
+    /// (none while crashed).
     pub entries: Vec<EntryLabel>,
     /// Its key/value map, in key order (empty while crashed).
-    pub store: Vec<(String, String)>,
+    pub store: Vec<StoredValue>,
     /// Its session table: per Clerk, the last applied Put/Append's Seq.
     pub sessions: Vec<(ClientId, Seq)>,
     /// Retried Put/Appends its session table answered instead of applying them again.
@@ -53,6 +54,21 @@ pub struct ServerView {
     pub pending: Vec<PendingView>,
     /// What its stable storage holds: what survives a crash.
     pub persisted: PersistedView,
+}
+
+/// The longest value a view copies whole, in characters: values grow with every Append, and
+/// a view is taken every frame.
+pub const VIEW_VALUE_CHARS: usize = 256;
+
+/// One key of a server's map as shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredValue {
+    /// The key.
+    pub key: String,
+    /// Its value, up to [`VIEW_VALUE_CHARS`] characters.
+    pub value: String,
+    /// The whole value's length in bytes.
+    pub length: usize,
 }
 
 /// A log entry as shown.
@@ -110,14 +126,36 @@ pub struct MessageView {
     pub held: bool,
 }
 
+/// Which entries of each server's log a view labels: a view is taken every frame, so it
+/// never copies a whole log that grows with the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogWindow {
+    /// The last index shown; `None`: the log's tail.
+    pub end: Option<Index>,
+    /// How many entries at most, ending there.
+    pub len: usize,
+}
+
+impl Default for LogWindow {
+    /// The newest 64 entries.
+    fn default() -> Self {
+        LogWindow { end: None, len: 64 }
+    }
+}
+
 impl Simulator {
-    /// The whole picture, now.
+    /// The picture now, with each log's newest entries (see [`LogWindow::default`]).
     pub fn view(&self) -> SimView {
+        self.view_with(LogWindow::default())
+    }
+
+    /// The picture now, with `window` of each log.
+    pub fn view_with(&self, window: LogWindow) -> SimView {
         let n = self.config().servers;
         SimView {
             now: self.now(),
             seed: self.config().seed,
-            servers: (0..n).map(|s| self.server_view(s)).collect(),
+            servers: (0..n).map(|s| self.server_view(s, window)).collect(),
             messages: self
                 .in_flight()
                 .map(|m| MessageView {
@@ -141,13 +179,15 @@ impl Simulator {
         }
     }
 
-    fn server_view(&self, s: NodeId) -> ServerView {
+    fn server_view(&self, s: NodeId, window: LogWindow) -> ServerView {
         let raft = self.raft(s);
         let kv = self.kv(s);
         let entries = raft.map_or_else(Vec::new, |r| {
             let log = r.log();
-            (log.first_index()..)
-                .zip(log.entries())
+            let end = window.end.unwrap_or(log.last_index()).min(log.last_index());
+            let start = end.saturating_sub(window.len as Index).max(log.first_index() - 1) + 1;
+            (start..=end)
+                .filter_map(|index| Some((index, log.entry(index)?)))
                 .map(|(index, e)| {
                     let command = e.command.as_deref().map(Command::decode);
                     EntryLabel {
@@ -172,7 +212,14 @@ impl Simulator {
             raft: raft.map(|r| r.view()),
             entries,
             store: kv.map_or_else(Vec::new, |k| {
-                k.store().iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+                k.store()
+                    .iter()
+                    .map(|(k, v)| StoredValue {
+                        key: k.to_string(),
+                        value: v.chars().take(VIEW_VALUE_CHARS).collect(),
+                        length: v.len(),
+                    })
+                    .collect()
             }),
             sessions: kv
                 .map_or_else(Vec::new, |k| k.sessions().iter().map(|(c, s)| (*c, s.seq)).collect()),

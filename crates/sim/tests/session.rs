@@ -161,3 +161,60 @@ fn isolating_the_leader_keeps_it_in_a_minority_and_needs_a_leader() {
     runner.act(Action::isolate_leader_in_minority(5)).unwrap();
     assert_eq!(runner.sim().view().groups.len(), 2);
 }
+
+/// Runs `runner` for `secs` more virtual seconds, returning its trace's digest.
+fn digest_of_next(runner: &mut Runner, secs: u64) -> u64 {
+    runner.set_tracing(true);
+    runner.take_trace();
+    let _ = runner.advance_to(runner.sim().now() + secs * SECOND);
+    digest(&runner.take_trace())
+}
+
+#[test]
+fn travel_from_a_checkpoint_is_a_replay_from_the_start() {
+    use sim::scenario::Checkpoints;
+    // A lab scenario (15 Clerks, partitions, unreliable) and a visitor's session with forks.
+    let lab = sim::lessons::find("PersistPartitionUnreliableLinearizable3A").unwrap();
+    let (visitor, _) = visit(3, 20);
+    for (file, every) in [(lab, 3_000), (visitor.file().clone(), 200)] {
+        let mut runner = Runner::new(&file, file.seed);
+        // Small spacing and few kept, so that thinning happens too.
+        let mut checkpoints = Checkpoints::with_spacing(&runner, &(), every, 4);
+        let end = 12 * SECOND;
+        while runner.sim().now() < end {
+            let _ = runner.advance_to(runner.sim().now() + 16_000);
+            runner.take_trace();
+            checkpoints.observe(&runner, || ());
+        }
+        assert_eq!(checkpoints.len(), 4, "thinned to at most 4");
+        assert!(checkpoints.every() > every, "the spacing doubled");
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        for _ in 0..4 {
+            let at = rng.random_range(0..end);
+            let (mut travelled, ()) = checkpoints.before(at, runner.file());
+            assert!(travelled.sim().now() <= at);
+            let _ = travelled.advance_to(at);
+            let mut replayed = Runner::new(runner.file(), file.seed);
+            let _ = replayed.advance_to(at);
+            assert_eq!(travelled.sim().view(), replayed.sim().view(), "at {at}");
+            assert_eq!(travelled.sim().history(), replayed.sim().history(), "at {at}");
+            assert_eq!(digest_of_next(&mut travelled, 2), digest_of_next(&mut replayed, 2));
+        }
+        // Act in the past: the future forks away, and the checkpoints after it go.
+        let at = 5 * SECOND;
+        let (mut forked, ()) = checkpoints.before(at, runner.file());
+        let _ = forked.advance_to(at);
+        forked.act(Action::Crash { server: 1 }).unwrap();
+        checkpoints.forget_after(at);
+        assert!(checkpoints.times().all(|t| t <= at));
+        let later = 9 * SECOND;
+        let _ = forked.advance_to(later);
+        let (mut travelled, ()) = checkpoints.before(later, forked.file());
+        let _ = travelled.advance_to(later);
+        let mut replayed = Runner::new(forked.file(), file.seed);
+        let _ = replayed.advance_to(later);
+        assert_eq!(travelled.sim().history(), forked.sim().history());
+        assert_eq!(travelled.sim().history(), replayed.sim().history());
+        assert_eq!(digest_of_next(&mut travelled, 2), digest_of_next(&mut replayed, 2));
+    }
+}

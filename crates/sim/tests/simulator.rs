@@ -163,9 +163,10 @@ fn the_view_shows_labelled_logs_maps_sessions_messages_and_what_survives() {
     assert_eq!(put.client, Some((c, 1)));
     assert!(leader.entries.iter().any(|e| e.label == "no-op"));
     for s in &view.servers {
-        assert_eq!(s.store, vec![("k".to_string(), "v".to_string())]);
+        let stored = sim::StoredValue { key: "k".into(), value: "v".into(), length: 1 };
+        assert_eq!(s.store, vec![stored]);
         assert_eq!(s.sessions, vec![(c, 1)]);
-        assert_eq!(s.persisted.last_index, s.raft.as_ref().unwrap().log.last().unwrap().index);
+        assert_eq!(s.persisted.last_index, s.raft.as_ref().unwrap().last_log_index);
         assert_eq!(s.persisted.term, s.raft.as_ref().unwrap().term);
     }
     sim.crash(0);

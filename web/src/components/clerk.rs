@@ -9,7 +9,7 @@ use yew::prelude::*;
 use super::seconds;
 use crate::app::{Model, PanelProps};
 use crate::controller::Command;
-use crate::journal::{attempt_error, OpRecord};
+use crate::journal::{attempt_error, quoted, OpRecord, SHOWN_VALUE};
 
 /// How many past operations each Clerk lists.
 const SHOWN: usize = 6;
@@ -80,7 +80,7 @@ pub fn ClerkCard(props: &ClerkProps) -> Html {
         (None, None) => format!("idle; tries S{} first", clerk.leader),
     };
     let reach = &view.client_reach[c as usize];
-    let ops: Vec<&OpRecord> = ctl.journal().ops().iter().filter(|r| r.client == c).collect();
+    let ops: Vec<&OpRecord> = ctl.journal().ops(c).collect();
     let skip = ops.len().saturating_sub(SHOWN);
 
     html! {
@@ -121,7 +121,7 @@ fn op_item(r: &OpRecord) -> Html {
         Some(res) => {
             let index = res.index.map_or(String::new(), |i| format!(" at log index {i}"));
             let value = match r.op.kind {
-                OpKind::Get => format!(" → {:?}", res.value),
+                OpKind::Get => format!(" → {}", quoted(&res.value, SHOWN_VALUE)),
                 _ => " → OK".to_string(),
             };
             html! { <span class="done">{ format!("S{} applied it{index}{value} ({})", res.server, seconds(res.at - r.invoked_at)) }</span> }

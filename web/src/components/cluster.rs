@@ -17,6 +17,10 @@ const SIZE: f64 = 440.0;
 const CENTRE: f64 = SIZE / 2.0;
 const RING: f64 = 165.0;
 const SERVER_R: f64 = 34.0;
+/// The most messages drawn at once (the oldest in flight first); the rest are counted. A lab
+/// scenario has a hundred in flight, each for less than a frame: drawing them all would cost
+/// every frame and show nothing more.
+const MESSAGES_DRAWN: usize = 40;
 
 /// Where an endpoint sits: servers on the ring, Clerks in a row in the middle.
 fn position(e: Endpoint, servers: usize, clients: usize) -> (f64, f64) {
@@ -82,7 +86,8 @@ pub fn Cluster(props: &PanelProps) -> Html {
         let group = partitioned.then(|| GROUPS[ctl.groups()[s.id]]);
         server(s, view.now, (x, y), selected, group, on)
     });
-    let messages = view.messages.iter().map(|m| {
+    let undrawn = view.messages.len().saturating_sub(MESSAGES_DRAWN);
+    let messages = view.messages.iter().take(MESSAGES_DRAWN).map(|m| {
         let from = position(m.from, n, clients);
         let to = position(m.to, n, clients);
         let selected = selection == Some(Selection::Message(m.id));
@@ -113,6 +118,10 @@ pub fn Cluster(props: &PanelProps) -> Html {
                 { for servers }
                 { for messages }
                 { for drops }
+                if undrawn > 0 {
+                    <text class="undrawn" x="8" y={(SIZE - 8.0).to_string()}>
+                        { format!("+{undrawn} more messages in flight (not drawn)") }</text>
+                }
             </svg>
             <p class="legend">
                 <span class="m-vote">{ "● RequestVote" }</span>
@@ -185,6 +194,10 @@ fn server(
             key={format!("s{id}")} tabindex="0" role="button" aria-label={label}
             onclick={select} {onkeydown}>
             { timer }
+            // A partition group's colour as a ring (a drop shadow costs every frame's paint).
+            if matches!(group, Some("B" | "C")) {
+                <circle class="halo" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={(SERVER_R + 9.0).to_string()} />
+            }
             <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={SERVER_R.to_string()} fill={fill} />
             <text class="name" x={format!("{x:.1}")} y={format!("{:.1}", y - 12.0)} text-anchor="middle">{ format!("S{id}") }</text>
             { for lines.iter().enumerate().map(|(i, l)| html! {
@@ -224,17 +237,18 @@ fn message(
         endpoint_name(m.to),
         if m.held { ", held" } else { "" }
     );
+    // One attribute moves the whole mark: its parts sit still inside it.
     let shape = if m.kind.is_reply() {
-        html! { <rect x={format!("{:.1}", x - 8.0)} y={format!("{:.1}", y - 8.0)} width="16" height="16" rx="2" /> }
+        html! { <rect x="-8" y="-8" width="16" height="16" rx="2" /> }
     } else {
-        html! { <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="9" /> }
+        html! { <circle r="9" /> }
     };
     html! {
         <g class={classes!("message", class, m.held.then_some("held"), selected.then_some("selected"))}
-            key={format!("m{id}")} onclick={select} role="button" aria-label={label}>
-            <title>{ m.label.clone() }</title>
+            key={format!("m{id}")} onclick={select} role="button" aria-label={label}
+            transform={format!("translate({x:.1} {y:.1})")}>
             { shape }
-            <text x={format!("{x:.1}")} y={format!("{:.1}", y + 3.5)} text-anchor="middle">{ text }</text>
+            <text y="3.5" text-anchor="middle">{ text }</text>
         </g>
     }
 }
@@ -243,11 +257,11 @@ fn drop_mark(d: &DropMark, now: Time, from: (f64, f64), to: (f64, f64)) -> Html 
     let (x, y) = along(from, to, d.progress);
     let age = now.saturating_sub(d.at) as f64 / DROP_MARK_LIFETIME as f64;
     let opacity = format!("{:.2}", (1.0 - age).clamp(0.0, 1.0));
-    let r = 7.0;
     html! {
-        <g class="dropped" key={format!("d{}", d.id)} opacity={opacity} aria-hidden="true">
-            <line x1={format!("{:.1}", x - r)} y1={format!("{:.1}", y - r)} x2={format!("{:.1}", x + r)} y2={format!("{:.1}", y + r)} />
-            <line x1={format!("{:.1}", x - r)} y1={format!("{:.1}", y + r)} x2={format!("{:.1}", x + r)} y2={format!("{:.1}", y - r)} />
+        <g class="dropped" key={format!("d{}", d.id)} opacity={opacity} aria-hidden="true"
+            transform={format!("translate({x:.1} {y:.1})")}>
+            <line x1="-7" y1="-7" x2="7" y2="7" />
+            <line x1="-7" y1="7" x2="7" y2="-7" />
         </g>
     }
 }

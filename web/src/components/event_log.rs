@@ -20,8 +20,12 @@ pub fn EventLog(props: &PanelProps) -> Html {
         Category::ALL.into_iter().filter(|c| *c != Category::Messages).collect::<HashSet<_>>()
     });
     let ctl = props.model.get();
-    let lines: Vec<_> =
-        ctl.journal().lines().rev().filter(|l| shown.contains(&l.category)).take(SHOWN).collect();
+    let lines: Vec<_> = ctl
+        .journal()
+        .newest_lines()
+        .filter(|l| shown.contains(&l.category()))
+        .take(SHOWN)
+        .collect();
     html! {
         <section class="panel events-panel" aria-labelledby="events-title">
             <h2 id="events-title">{ "Events" }</h2>
@@ -46,8 +50,8 @@ pub fn EventLog(props: &PanelProps) -> Html {
             </fieldset>
             <ol class="events" aria-live="polite" aria-relevant="additions" reversed=true>
                 { for lines.into_iter().map(|l| html! {
-                    <li key={l.seq} class={format!("ev-{}", l.category.name())}>
-                        <time>{ seconds(l.at) }</time>{ " " }{ l.text.clone() }
+                    <li key={l.seq} class={format!("ev-{}", l.category().name())}>
+                        <time>{ seconds(l.at) }</time>{ " " }{ l.text() }
                     </li>
                 }) }
             </ol>

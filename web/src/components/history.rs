@@ -2,50 +2,89 @@
 //! Clerk, with the live linearizability verdict. On a violation the operations that cannot be
 //! placed are marked; clicking an operation shows the server and log entry that served it.
 
-use check::{CheckResult, Verdict};
+use check::Verdict;
 use kv::OpKind;
 use sim::HistoryEntry;
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::seconds;
 use crate::app::PanelProps;
 use crate::controller::{Command, Selection};
+use crate::journal::{quoted, SHOWN_VALUE};
 
 /// Width of the drawing, in SVG units.
 const WIDTH: f64 = 600.0;
 /// Height of one Clerk's lane.
 const LANE: f64 = 24.0;
+/// How many operations the drawing shows at once: the newest, or a window the visitor moved
+/// back to. However long the history, the panel draws this many.
+pub const WINDOW: usize = 40;
+/// How many of the operations that cannot be placed are listed.
+const BAD_LISTED: usize = 20;
 
 /// The history panel.
 #[function_component]
 pub fn History(props: &PanelProps) -> Html {
+    // Where the window starts, once the visitor has moved it; `None` follows the newest.
+    let pinned = use_state(|| None::<usize>);
     let ctl = props.model.get();
     let history = ctl.runner().sim().history();
-    let checked = ctl.checked();
+    let failing = ctl.failing();
     let selected = match ctl.selection() {
         Some(Selection::Op(i)) => Some(i),
         _ => None,
     };
-    let mut keys: Vec<&str> = history.iter().map(|e| e.op.key.as_str()).collect();
+    let last_start = history.len().saturating_sub(WINDOW);
+    let first = pinned.map_or(last_start, |p| p.min(last_start));
+    let window = &history[first..(first + WINDOW).min(history.len())];
+    let mut keys: Vec<&str> = window.iter().map(|e| e.op.key.as_str()).collect();
     keys.sort_unstable();
     keys.dedup();
     // The axis is the order of calls and returns, as porcupine's visualiser draws it: every
     // operation gets room, however short, and idle stretches take none.
-    let end = history.iter().map(|e| e.ret_order.unwrap_or(e.call_order) + 1).max().unwrap_or(1);
-    let slot = WIDTH / end as f64;
-    let x = |order: u64| order as f64 * slot;
-    let bad: Vec<usize> = checked.keys.iter().flat_map(|k| k.unplaceable.iter().copied()).collect();
+    let begin = window.first().map_or(0, |e| e.call_order);
+    let end = window.iter().map(|e| e.ret_order.unwrap_or(e.call_order) + 1).max().unwrap_or(1);
+    let slot = WIDTH / end.saturating_sub(begin).max(1) as f64;
+    let x = |order: u64| order.saturating_sub(begin) as f64 * slot;
+    let bad = &failing.unplaceable;
+
+    let move_to = |start: Option<usize>| {
+        let pinned = pinned.clone();
+        Callback::from(move |_: MouseEvent| pinned.set(start))
+    };
+    let on_range = {
+        let pinned = pinned.clone();
+        Callback::from(move |e: InputEvent| {
+            let v: usize =
+                e.target_unchecked_into::<HtmlInputElement>().value().parse().unwrap_or(0);
+            pinned.set((v < last_start).then_some(v));
+        })
+    };
+    let pager = (history.len() > WINDOW).then(|| html! {
+        <div class="history-pager" role="group" aria-label="Which operations the drawing shows">
+            <button onclick={move_to(Some(first.saturating_sub(WINDOW)))} disabled={first == 0}>{ "◀ Earlier" }</button>
+            <input type="range" min="0" max={last_start.to_string()} value={first.to_string()} oninput={on_range}
+                aria-label="First operation shown" />
+            <button onclick={move_to((first + WINDOW < last_start).then_some(first + WINDOW))}
+                disabled={pinned.is_none()}>{ "Later ▶" }</button>
+            <button onclick={move_to(None)} disabled={pinned.is_none()}>{ "Newest" }</button>
+            <span class="window-text">{ format!("operations {}–{} of {}{}", first + 1, first + window.len(), history.len(),
+                if pinned.is_none() { " (following the newest)" } else { "" }) }</span>
+        </div>
+    });
 
     html! {
         <section class="panel history-panel" aria-labelledby="history-title">
             <h2 id="history-title">{ "History" }</h2>
-            { verdict(&checked, history.len()) }
+            { verdict(ctl.verdict(), &failing.keys, history.len()) }
             if !history.is_empty() {
                 <p class="hint">{ "A bar per operation, from call to return, left to right in the order calls and returns happened (dashed: still running). Click one to see where it was served." }</p>
             }
+            { for pager }
             { for keys.iter().map(|&key| {
-                let ops: Vec<(usize, &HistoryEntry)> =
-                    history.iter().enumerate().filter(|(_, e)| e.op.key == key).collect();
+                let ops: Vec<(usize, &HistoryEntry)> = window.iter().enumerate()
+                    .filter(|(_, e)| e.op.key == key).map(|(i, e)| (first + i, &**e)).collect();
                 let mut clerks: Vec<u64> = ops.iter().map(|(_, e)| e.client).collect();
                 clerks.sort_unstable();
                 clerks.dedup();
@@ -83,7 +122,7 @@ pub fn History(props: &PanelProps) -> Html {
             if !bad.is_empty() {
                 <h3>{ "Cannot be placed in any order" }</h3>
                 <ul class="bad-ops">
-                    { for bad.iter().filter_map(|&i| history.get(i).map(|e| (i, e))).map(|(i, e)| html! {
+                    { for bad.iter().take(BAD_LISTED).filter_map(|&i| history.get(i).map(|e| (i, e))).map(|(i, e)| html! {
                         <li key={i}>
                             <button class="link" onclick={props.on.reform(move |_| Command::Select(Some(Selection::Op(i))))}>
                                 { describe(e) }
@@ -96,25 +135,21 @@ pub fn History(props: &PanelProps) -> Html {
     }
 }
 
-/// The verdict line.
-fn verdict(checked: &CheckResult, ops: usize) -> Html {
+/// The verdict line: `None` while the history is still being checked.
+fn verdict(verdict: Option<Verdict>, failing_keys: &[String], ops: usize) -> Html {
     if ops == 0 {
         return html! { <p class="verdict none">{ "No operations yet: ask a Clerk for a Get, Put or Append." }</p> };
     }
-    let (class, text) = match checked.verdict {
-        Verdict::Linearizable => {
+    let (class, text) = match verdict {
+        None => ("checking", format!("Checking… — {ops} operations so far")),
+        Some(Verdict::Linearizable) => {
             ("ok", format!("Linearizable ✓ — {ops} operations, checked as they return"))
         }
-        Verdict::NotLinearizable => {
-            let keys: Vec<String> = checked
-                .keys
-                .iter()
-                .filter(|k| k.verdict == Verdict::NotLinearizable)
-                .map(|k| format!("{:?}", k.key))
-                .collect();
+        Some(Verdict::NotLinearizable) => {
+            let keys: Vec<String> = failing_keys.iter().map(|k| format!("{k:?}")).collect();
             ("bad", format!("NOT linearizable ✗ — no order of the operations on key {} explains what they returned", keys.join(", ")))
         }
-        Verdict::Unknown => {
+        Some(Verdict::Unknown) => {
             ("unknown", "Unknown — the checker ran out of budget on this history".to_string())
         }
     };
@@ -132,7 +167,13 @@ fn kind_class(kind: OpKind) -> &'static str {
 /// `P 1`, `A x`, `G→12`: what fits in a bar.
 fn short(e: &HistoryEntry) -> String {
     match e.op.kind {
-        OpKind::Get => format!("G→{}", e.output.as_deref().unwrap_or("…")),
+        OpKind::Get => match e.output.as_deref() {
+            Some(v) if v.chars().count() > 8 => {
+                format!("G→{}…", v.chars().take(8).collect::<String>())
+            }
+            Some(v) => format!("G→{v}"),
+            None => "G→…".to_string(),
+        },
         OpKind::Put => format!("P {}", e.op.value),
         OpKind::Append => format!("A {}", e.op.value),
     }
@@ -141,7 +182,7 @@ fn short(e: &HistoryEntry) -> String {
 /// An operation in words, with where it was served.
 pub fn describe(e: &HistoryEntry) -> String {
     let result = match (&e.output, e.ret) {
-        (Some(v), Some(_)) if e.op.kind == OpKind::Get => format!(" → {v:?}"),
+        (Some(v), Some(_)) if e.op.kind == OpKind::Get => format!(" → {}", quoted(v, SHOWN_VALUE)),
         (_, Some(_)) => " → OK".to_string(),
         (_, None) => " (pending)".to_string(),
     };

@@ -85,7 +85,7 @@ fn server_details(s: &ServerView, on: &Callback<Command>) -> Html {
                 <dt>{ "knows leader" }</dt><dd>{ r.leader_id.map_or("–".to_string(), |l| format!("S{l}")) }</dd>
                 <dt>{ "commit index" }</dt><dd>{ r.commit_index }</dd>
                 <dt>{ "last applied" }</dt><dd>{ r.last_applied }</dd>
-                <dt>{ "log" }</dt><dd>{ format!("{} entries after the snapshot", r.log.len()) }</dd>
+                <dt>{ "log" }</dt><dd>{ format!("{} entries after the snapshot", r.last_log_index - r.last_included_index) }</dd>
                 <dt>{ "snapshot" }</dt><dd>{ format!("up to {}@{} ({} bytes)", r.last_included_index, r.last_included_term, r.snapshot_bytes) }</dd>
                 <dt>{ "election timer" }</dt><dd>{ r.election_deadline.map_or("off (leader)".to_string(), |d| format!("fires at {}", seconds(d))) }</dd>
                 <dt>{ "waiting requests" }</dt><dd>{ s.pending.iter().map(|q| format!("C{}#{} at {}", q.client_id, q.seq, q.index)).collect::<Vec<_>>().join(", ") }</dd>

@@ -19,12 +19,11 @@ pub fn LessonCard(props: &PanelProps) -> Html {
     }
     let sim = ctl.runner().sim();
     let ended = sim.now() >= file.duration_ms * raft::MILLISECOND;
-    let checked = ctl.checked();
     let outcome = if sim.violation().is_some() {
         Some(Expectation::InvariantBroken)
-    } else if checked.verdict == Verdict::NotLinearizable {
+    } else if ctl.verdict() == Some(Verdict::NotLinearizable) {
         Some(Expectation::NotLinearizable)
-    } else if ended {
+    } else if ended && ctl.verdict().is_some() {
         Some(Expectation::Linearizable)
     } else {
         None
@@ -49,6 +48,9 @@ pub fn LessonCard(props: &PanelProps) -> Html {
                 Expectation::NotLinearizable => "The checker found a history that is not linearizable.",
                 Expectation::InvariantBroken => "An invariant broke.",
             } }</p>
+        },
+        (None, _) if ended => html! {
+            <p class="muted" role="status">{ "The scenario is over; checking its history…" }</p>
         },
         (None, _) => html! {
             <p class="muted">{ format!("The scenario runs for {} s of virtual time; this card explains the outcome once it is there.",

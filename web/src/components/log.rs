@@ -2,12 +2,13 @@
 //! leader's next/match per follower, and an expandable key/value map and session table.
 
 use raft::{Index, NodeId};
-use sim::ServerView;
+use sim::{ServerView, StoredValue, VIEW_VALUE_CHARS};
 use yew::prelude::*;
 
 use super::term_colour;
-use crate::app::PanelProps;
+use crate::app::{Model, PanelProps};
 use crate::controller::{Command, Selection};
+use crate::journal::quoted;
 
 /// How many of the newest entries a row shows.
 const SHOWN: usize = 20;
@@ -28,7 +29,7 @@ pub fn Logs(props: &PanelProps) -> Html {
         <section class="panel logs-panel" aria-labelledby="logs-title">
             <h2 id="logs-title">{ "Logs" }</h2>
             <p class="hint">{ "Solid = committed, dashed = not yet. ▣ = snapshot (last included index@term)." }</p>
-            { for view.servers.iter().map(|s| row(s, view.servers.len(), served, &props.on)) }
+            { for view.servers.iter().map(|s| row(s, view.servers.len(), served, &props.model, &props.on)) }
         </section>
     }
 }
@@ -37,6 +38,7 @@ fn row(
     s: &ServerView,
     servers: usize,
     served: Option<(NodeId, Index)>,
+    model: &Model,
     on: &Callback<Command>,
 ) -> Html {
     let id = s.id;
@@ -52,7 +54,8 @@ fn row(
             </div>
         };
     };
-    let hidden = s.entries.len().saturating_sub(SHOWN);
+    let shown = s.entries.len().min(SHOWN);
+    let hidden = (r.last_log_index - r.last_included_index) as usize - shown;
     let snapshot = (r.last_included_index > 0).then(|| html! {
         <span class="snap" title={format!("snapshot: entries up to {} ({} bytes)", r.last_included_index, r.snapshot_bytes)}
             style={format!("border-color: {}", term_colour(r.last_included_term))}>
@@ -75,8 +78,8 @@ fn row(
                 if hidden > 0 {
                     <li class="more">{ format!("…{hidden}") }</li>
                 }
-                { for s.entries.iter().skip(hidden).map(|e| html! {
-                    <li class={classes!("entry", (!e.committed).then_some("uncommitted"),
+                { for s.entries.iter().skip(s.entries.len() - shown).map(|e| html! {
+                    <li key={e.index} class={classes!("entry", (!e.committed).then_some("uncommitted"),
                             (served == Some((id, e.index))).then_some("served"))}
                         style={format!("background: {}", term_colour(e.term))}
                         title={format!("index {} term {}: {}{}", e.index, e.term, e.label,
@@ -87,21 +90,17 @@ fn row(
                 }) }
             </ol>
             { for progress }
-            <details class="state">
-                <summary>{ format!("KV map ({} keys) · sessions ({}) · duplicates answered: {}",
-                    s.store.len(), s.sessions.len(), s.duplicates) }</summary>
-                <table class="kv">
-                    <caption>{ format!("S{id} key/value map") }</caption>
-                    <tr><th scope="col">{ "key" }</th><th scope="col">{ "value" }</th></tr>
-                    { for s.store.iter().map(|(k, v)| html! { <tr><td>{ format!("{k:?}") }</td><td>{ format!("{v:?}") }</td></tr> }) }
-                </table>
-                <table class="kv">
-                    <caption>{ format!("S{id} sessions: last applied Seq per Clerk") }</caption>
-                    <tr><th scope="col">{ "Clerk" }</th><th scope="col">{ "Seq" }</th></tr>
-                    { for s.sessions.iter().map(|(c, q)| html! { <tr><td>{ format!("C{c}") }</td><td>{ q }</td></tr> }) }
-                </table>
-            </details>
+            <KvState model={model.clone()} server={id} />
         </div>
+    }
+}
+
+/// A stored value, with its length when the view holds only its start.
+fn shown(v: &StoredValue) -> String {
+    if v.length > v.value.len() {
+        format!("{:?}… ({} bytes)", v.value, v.length)
+    } else {
+        quoted(&v.value, VIEW_VALUE_CHARS)
     }
 }
 
@@ -114,4 +113,47 @@ fn short(label: &str) -> String {
     let key: String =
         rest.trim_start_matches('"').chars().take_while(|&c| c != '"').take(4).collect();
     format!("{} {key}", kind.chars().next().unwrap_or('?'))
+}
+
+/// [`KvState`]'s properties.
+#[derive(Properties, Clone, PartialEq)]
+pub struct KvStateProps {
+    /// The page's state.
+    pub model: Model,
+    /// The server.
+    pub server: NodeId,
+}
+
+/// A server's key/value map and session table, folded; the tables are built only while it
+/// is open (values grow with every Append: they are not drawn every frame unasked).
+#[function_component]
+pub fn KvState(props: &KvStateProps) -> Html {
+    let open = use_state(|| false);
+    let view = props.model.get().view();
+    let Some(s) = view.servers.get(props.server) else { return Html::default() };
+    let id = s.id;
+    let ontoggle = {
+        let open = open.clone();
+        Callback::from(move |e: Event| {
+            open.set(e.target_unchecked_into::<web_sys::HtmlDetailsElement>().open())
+        })
+    };
+    html! {
+        <details class="state" {ontoggle}>
+            <summary>{ format!("KV map ({} keys) · sessions ({}) · duplicates answered: {}",
+                s.store.len(), s.sessions.len(), s.duplicates) }</summary>
+            if *open {
+                <table class="kv">
+                    <caption>{ format!("S{id} key/value map") }</caption>
+                    <tr><th scope="col">{ "key" }</th><th scope="col">{ "value" }</th></tr>
+                    { for s.store.iter().map(|v| html! { <tr><td>{ format!("{:?}", v.key) }</td><td>{ shown(v) }</td></tr> }) }
+                </table>
+                <table class="kv">
+                    <caption>{ format!("S{id} sessions: last applied Seq per Clerk") }</caption>
+                    <tr><th scope="col">{ "Clerk" }</th><th scope="col">{ "Seq" }</th></tr>
+                    { for s.sessions.iter().map(|(c, q)| html! { <tr><td>{ format!("C{c}") }</td><td>{ q }</td></tr> }) }
+                </table>
+            }
+        </details>
+    }
 }

@@ -15,7 +15,8 @@ pub async fn mount_with(start: Start, embed: bool) -> Element {
     let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
-    let props = AppProps { autoplay: false, start, embed };
+    // Test pages stack up below the fold: every panel is drawn, in view or not.
+    let props = AppProps { autoplay: false, start, embed, lazy: false };
     yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
     root
@@ -91,4 +92,11 @@ pub async fn change(root: &Element, selector: &str, value: &str) {
 /// The text of the first element matching `selector`.
 pub fn text_of(root: &Element, selector: &str) -> String {
     root.query_selector(selector).unwrap().map(|e| text(&e)).unwrap_or_default()
+}
+
+/// Lets the browser run its queued tasks (events such as `toggle`, animation frames), then
+/// finishes rendering.
+pub async fn settle() {
+    gloo_timers::future::TimeoutFuture::new(50).await;
+    yew::scheduler::flush().await;
 }

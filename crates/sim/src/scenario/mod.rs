@@ -51,9 +51,11 @@
 //! at the virtual microsecond it was given ([`Runner::act`]). Replaying it ([`Runner`]) gives
 //! the same run event for event, which is what time travel and permalinks ([`link`]) rest on.
 
+mod checkpoints;
 mod link;
 mod runner;
 
+pub use checkpoints::{Checkpoints, DEFAULT_EVERY, DEFAULT_MAX, DEFAULT_MAX_BYTES};
 pub use link::{decode_link, encode_link, Link};
 pub use runner::{run, ActError, RunReport, RunVerdict, Runner};
 

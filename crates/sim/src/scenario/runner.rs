@@ -66,6 +66,8 @@ pub struct RunReport {
 }
 
 /// A scenario being run: the simulator, the workload's Clerks, and the actions still to come.
+/// A clone is a checkpoint of the whole run.
+#[derive(Clone)]
 pub struct Runner {
     /// The scenario, its actions in time order; the ones before `next` have been applied.
     file: ScenarioFile,
@@ -203,6 +205,14 @@ impl Runner {
         &self.file
     }
 
+    /// Takes the actions of `file`, a later state of this runner's recording, from where this
+    /// runner stands on: the actions it has applied must be the first ones of `file` (as they
+    /// are for a checkpoint taken before the recording last changed).
+    pub(super) fn adopt_actions(&mut self, file: &ScenarioFile) {
+        debug_assert_eq!(self.file.actions[..self.next], file.actions[..self.next]);
+        self.file.actions.clone_from(&file.actions);
+    }
+
     /// The simulator, to look at.
     pub fn sim(&self) -> &Simulator {
         &self.sim
@@ -238,7 +248,7 @@ impl Runner {
         RunReport {
             seed: self.file.seed,
             verdict: RunVerdict::of(&self.sim, budget),
-            history: self.sim.history().to_vec(),
+            history: self.sim.history().iter().map(|e| (**e).clone()).collect(),
             virtual_time: self.sim.now(),
             stats: self.sim.stats().clone(),
         }

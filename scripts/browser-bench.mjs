@@ -1,0 +1,355 @@
+// Measures the built playground page from outside, in headless Chromium (playwright-core):
+//   DIST=dist node scripts/browser-bench.mjs [--case NAME]
+// (scripts/browser-bench.sh builds dist and installs playwright-core into .tools/npm first.)
+// Serves DIST on a free port of 127.0.0.1 and prints one JSON line per case on stdout:
+//   {"suite":"page","case":C,"scenario":S,"speed":X,"fps":F,"busy_ms_per_frame":B,
+//    "dropped_pct":D,"virtual_per_wall":V,"ops":N,"travel_ms":T,"heap_mb":H,"wasm_mb":W}
+// The hour case adds "run_ms", "travels_ms" and "travel_to_ms". A case that throws prints a
+// line with "error" and the next case runs. Everything else (URL, Chromium version, the page's
+// console errors) goes to stderr. Env: BENCH_SECONDS (measuring window, default 12),
+// BENCH_WARMUP (seconds before it, default 1), CHROMIUM (default /usr/bin/chromium).
+import { createRequire } from 'node:module';
+import { createServer } from 'node:http';
+import { mkdtempSync, rmSync, statSync, createReadStream, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const root = process.cwd();
+const pwDir = ['.tools/npm', '.tools/pw']
+  .map((d) => path.join(root, d, 'node_modules/playwright-core'))
+  .find((d) => existsSync(d));
+if (!pwDir) {
+  console.error('playwright-core not found: npm install --prefix .tools/npm playwright-core');
+  process.exit(2);
+}
+const { chromium } = require(pwDir);
+
+const DIST = path.resolve(process.env.DIST || 'dist');
+const SECONDS = Number(process.env.BENCH_SECONDS || 12);
+const WARMUP = Number(process.env.BENCH_WARMUP || 1);
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const HOUR_MS = 3600000;
+// BENCH_PROFILE=1: a CPU profile of each case's measuring window, its top functions by self
+// time on stderr (for finding where a frame goes; the figures are then a little higher).
+const PROFILE = Boolean(process.env.BENCH_PROFILE);
+const TRAVEL_SEED = 20240601;
+const PPUL = 'PersistPartitionUnreliableLinearizable3A';
+
+const args = process.argv.slice(2);
+let only = null;
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--case') only = args[++i];
+  else if (args[i].startsWith('--case=')) only = args[i].slice(7);
+  else {
+    console.error(`unknown argument ${args[i]} (usage: browser-bench.mjs [--case NAME])`);
+    process.exit(2);
+  }
+}
+
+const CASES = [
+  { name: 'default', scenario: null, speed: 1 },
+  { name: 'basic', scenario: 'Basic3A', speed: 1 },
+  { name: 'ppul-1x', scenario: PPUL, speed: 1 },
+  { name: 'ppul-100x', scenario: PPUL, speed: 100 },
+  { name: 'ppul-hour', scenario: PPUL, speed: 1, hour: true },
+];
+const cases = only ? CASES.filter((c) => c.name === only || c.scenario === only) : CASES;
+if (cases.length === 0) {
+  console.error(`no case ${only}; cases: ${CASES.map((c) => c.name).join(', ')}`);
+  process.exit(2);
+}
+
+// ---- a tiny static file server over DIST ----
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.txt': 'text/plain',
+};
+if (!existsSync(path.join(DIST, 'index.html'))) {
+  console.error(`no ${DIST}/index.html: build the page first`);
+  process.exit(2);
+}
+const server = createServer((req, res) => {
+  let p = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  if (p.endsWith('/')) p += 'index.html';
+  const file = path.join(DIST, path.normalize(p));
+  let st;
+  try {
+    st = file.startsWith(DIST) && statSync(file);
+  } catch {}
+  if (!st || !st.isFile()) {
+    res.writeHead(404).end('not found');
+    return;
+  }
+  res.writeHead(200, {
+    'Content-Type': MIME[path.extname(file)] || 'application/octet-stream',
+    'Content-Length': st.size,
+    'Cache-Control': 'no-store',
+  });
+  createReadStream(file).pipe(res);
+});
+await new Promise((ok, fail) => server.listen(0, '127.0.0.1', ok).on('error', fail));
+const url = `http://127.0.0.1:${server.address().port}/`;
+console.error(`browser-bench: serving ${DIST} at ${url}`);
+try {
+  const v = execFileSync(CHROMIUM, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  console.error(`browser-bench: ${v.toString().trim()}`);
+} catch (e) {
+  console.error(`browser-bench: ${CHROMIUM} --version failed: ${e.message}`);
+}
+
+const FLAGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--window-size=1400,1000',
+];
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+const round = (x, d = 2) => (x == null || !Number.isFinite(x) ? null : Number(x.toFixed(d)));
+
+// A seeded generator (mulberry32) for the moments the hour case travels to.
+function mulberry32(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Set before the page's own scripts run: Trunk's loader announces the wasm exports (and so its
+// memory) with this event.
+const INIT = () => {
+  addEventListener('TrunkApplicationStarted', (e) => {
+    window.__benchWasm = e.detail && e.detail.wasm;
+  });
+};
+
+// In-page helpers, installed after the page is up.
+const HELPERS = () => {
+  const kv = window.raftkv;
+  window.__bench = {
+    vnow: () => (typeof kv.now === 'function' ? kv.now() : kv.state().now_us),
+    frames: [],
+    startFrames() {
+      const frames = this.frames;
+      const loop = (t) => {
+        frames.push(t);
+        requestAnimationFrame(loop);
+      };
+      requestAnimationFrame(loop);
+    },
+    async setSpeed(x) {
+      let via = 'api';
+      if (typeof kv.speed === 'function') {
+        kv.speed(x);
+      } else {
+        via = 'slider';
+        const input = document.querySelector('.controls input[type=range]');
+        if (!input) throw new Error('no speed range input in .controls');
+        input.value = String(Math.round(Math.log10(x) * 100));
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+      await new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
+      const shown = document.querySelector('.controls .speed output')?.textContent;
+      if (shown != null && parseFloat(shown) !== x) {
+        throw new Error(`speed set through the ${via}, but the page shows ${shown}, not ${x}×`);
+      }
+      return via;
+    },
+  };
+};
+
+async function measure(page, cdp) {
+  await page.evaluate(() => window.__bench.startFrames());
+  await sleep(WARMUP * 1000);
+  // Virtual time is read first and wall time after: no frame runs during the call, so the pair
+  // is consistent even when reading virtual time is slow (state() on a long history).
+  const start = await page.evaluate(() => {
+    const v = window.__bench.vnow();
+    return { v, t: performance.now() };
+  });
+  const m0 = await metrics(cdp);
+  await sleep(SECONDS * 1000);
+  const m1 = await metrics(cdp);
+  const end = await page.evaluate(() => {
+    const t = performance.now();
+    return { t, v: window.__bench.vnow() };
+  });
+  const frames = await page.evaluate(
+    ([t0, t1]) => window.__bench.frames.filter((f) => f > t0 && f <= t1),
+    [start.t, end.t],
+  );
+  let dropped = 0;
+  for (let i = 1; i < frames.length; i++) if (frames[i] - frames[i - 1] > 25) dropped++;
+  const wallMs = end.t - start.t;
+  return {
+    fps: round((frames.length * 1000) / wallMs, 1),
+    busy_ms_per_frame: round(((m1.TaskDuration - m0.TaskDuration) * 1000) / frames.length, 3),
+    dropped_pct: round(frames.length > 1 ? (100 * dropped) / (frames.length - 1) : null, 1),
+    virtual_per_wall: round((end.v - start.v) / (wallMs * 1000), 3),
+  };
+}
+
+async function metrics(cdp) {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return Object.fromEntries(metrics.map((m) => [m.name, m.value]));
+}
+
+async function atEnd(page, cdp) {
+  const inPage = await page.evaluate(() => {
+    const state = window.raftkv.state();
+    return {
+      ops: state.history.length,
+      checkpoints: state.checkpoints ?? null,
+      wasm: window.__benchWasm?.memory?.buffer?.byteLength ?? null,
+    };
+  });
+  const m = await metrics(cdp);
+  const mb = (b) => (b == null ? null : round(b / 1048576, 1));
+  const cp = inPage.checkpoints;
+  return {
+    ops: inPage.ops,
+    heap_mb: mb(m.JSHeapUsedSize),
+    wasm_mb: mb(inPage.wasm),
+    ...(cp ? { checkpoints: cp.count, checkpoints_mb: mb(cp.bytes) } : {}),
+  };
+}
+
+function printProfile(name, profile) {
+  const self = new Map();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const dt = new Map();
+  profile.samples.forEach((id, i) => dt.set(id, (dt.get(id) || 0) + (profile.timeDeltas[i] || 0)));
+  for (const [id, us] of dt) {
+    const f = byId.get(id).callFrame;
+    const key = f.functionName || `(anonymous ${f.url.split('/').pop()}:${f.lineNumber})`;
+    self.set(key, (self.get(key) || 0) + us);
+  }
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  // And by crate, for the wasm functions of a build with names (data-keep-debug).
+  const crates = new Map();
+  for (const [f, us] of self) {
+    const m = f.match(/^<?([a-z_0-9]+)(\[[0-9a-f]+\])?::/);
+    if (m) crates.set(m[1], (crates.get(m[1]) || 0) + us);
+  }
+  for (const [c, us] of [...crates].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+    console.error(`profile ${name}: ${((100 * us) / total).toFixed(1).padStart(5)} %  crate ${c}`);
+  }
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30);
+  for (const [f, us] of top) {
+    console.error(`profile ${name}: ${((100 * us) / total).toFixed(1).padStart(5)} %  ${f.slice(0, 140)}`);
+  }
+}
+
+async function runCase(context, c) {
+  await context.addInitScript(INIT);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    // A missing favicon is the server's 404, not the page's.
+    if (m.type() === 'error' && !(m.text().includes('404') && m.location().url.endsWith('/favicon.ico'))) {
+      errors.push(`console error: ${m.text()}`);
+    }
+  });
+  try {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable', { timeDomain: 'timeTicks' });
+    await page.goto(url);
+    await page.waitForFunction(() => window.raftkv && document.querySelector('.ring .server'), null, {
+      timeout: 30000,
+    });
+    await page.evaluate(HELPERS);
+    const visibility = await page.evaluate(() => document.visibilityState);
+    if (visibility !== 'visible') console.error(`browser-bench: ${c.name}: page is ${visibility}`);
+    const out = {};
+    if (c.scenario) await page.evaluate((id) => window.raftkv.load(id), c.scenario);
+    if (c.hour) {
+      out.run_ms = round(
+        await page.evaluate((ms) => {
+          const t = performance.now();
+          window.raftkv.run(ms);
+          return performance.now() - t;
+        }, HOUR_MS),
+        1,
+      );
+    }
+    out.speed_via = await page.evaluate((x) => window.__bench.setSpeed(x), c.speed);
+    await page.evaluate(() => window.raftkv.play());
+    const scenario = await page.evaluate(() => window.raftkv.state().scenario);
+    if (PROFILE) await cdp.send('Profiler.enable'), await cdp.send('Profiler.start');
+    Object.assign(out, await measure(page, cdp), await atEnd(page, cdp));
+    if (PROFILE) printProfile(c.name, (await cdp.send('Profiler.stop')).profile);
+    out.travel_ms = null;
+    if (c.hour) {
+      const rand = mulberry32(TRAVEL_SEED);
+      const to = Array.from({ length: 5 }, () => Math.floor(rand() * HOUR_MS));
+      await page.evaluate(() => window.raftkv.pause());
+      const travels = [];
+      for (const ms of to) {
+        travels.push(
+          await page.evaluate((ms) => {
+            const t = performance.now();
+            window.raftkv.travel(ms);
+            return performance.now() - t;
+          }, ms),
+        );
+      }
+      out.travel_ms = round(Math.max(...travels), 1);
+      out.travels_ms = travels.map((t) => round(t, 1));
+      out.travel_to_ms = to;
+    }
+    return { case: c.name, scenario: c.scenario || scenario, speed: c.speed, ...out };
+  } finally {
+    for (const e of errors) console.error(`browser-bench: ${c.name}: ${e}`);
+    await page.close().catch(() => {});
+  }
+}
+
+let status = 0;
+for (const c of cases) {
+  // Each case gets a fresh browser with a fresh profile: no process, cache or heap shared.
+  const profile = mkdtempSync(path.join(tmpdir(), 'browser-bench-'));
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1400, height: 1000 },
+    });
+  } catch (e) {
+    console.error(`browser-bench: Chromium failed to start: ${e.message}`);
+    rmSync(profile, { recursive: true, force: true });
+    status = 1;
+    break;
+  }
+  let line;
+  try {
+    const r = await runCase(context, c);
+    line = {
+      suite: 'page', case: r.case, scenario: r.scenario, speed: r.speed,
+      fps: r.fps, busy_ms_per_frame: r.busy_ms_per_frame, dropped_pct: r.dropped_pct,
+      virtual_per_wall: r.virtual_per_wall, ops: r.ops, travel_ms: r.travel_ms,
+      heap_mb: r.heap_mb, wasm_mb: r.wasm_mb,
+      ...(r.checkpoints != null ? { checkpoints: r.checkpoints, checkpoints_mb: r.checkpoints_mb } : {}),
+      ...(c.hour ? { run_ms: r.run_ms, travels_ms: r.travels_ms, travel_to_ms: r.travel_to_ms } : {}),
+      speed_via: r.speed_via,
+    };
+  } catch (e) {
+    line = {
+      suite: 'page', case: c.name, scenario: c.scenario || 'default', speed: c.speed,
+      error: String(e && e.message ? e.message : e).split('\n')[0],
+    };
+  }
+  console.log(JSON.stringify(line));
+  await context.close().catch(() => {});
+  rmSync(profile, { recursive: true, force: true });
+}
+server.close();
+process.exit(status);

@@ -1,0 +1,102 @@
+//! Which panels to draw this frame, so that the page does the work of what is visible only:
+//! a panel scrolled out of view (as an `IntersectionObserver` tells) keeps the state it was
+//! last drawn with and is drawn afresh as it comes back; a panel of text is drawn at most
+//! every [`TEXT_INTERVAL_MS`] while the clock runs (more often than anyone reads it), and at
+//! once after a visitor's command.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, IntersectionObserver, IntersectionObserverEntry};
+
+use crate::app::Model;
+
+/// A panel is named by its heading's id (its `aria-labelledby`).
+const NAME: &str = "aria-labelledby";
+/// How often a panel of text is drawn while the clock runs, in real ms.
+pub const TEXT_INTERVAL_MS: f64 = 50.0;
+
+#[derive(Default)]
+struct Seen {
+    /// Panels out of view.
+    hidden: HashSet<String>,
+    /// Per panel, the model's version it was last drawn with, the visitor's command count
+    /// then, and when.
+    drawn: HashMap<String, (u64, u64, f64)>,
+}
+
+/// Watches the page's panels; dropping it stops watching.
+pub struct Onscreen {
+    observer: IntersectionObserver,
+    seen: Rc<RefCell<Seen>>,
+    _callback: Closure<dyn FnMut(js_sys::Array)>,
+}
+
+impl Onscreen {
+    /// Starts watching; `changed` is called when a panel comes into or goes out of view.
+    pub fn new(changed: impl Fn() + 'static) -> Option<Onscreen> {
+        let seen: Rc<RefCell<Seen>> = Rc::default();
+        let s = seen.clone();
+        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+            let mut any = false;
+            for entry in
+                entries.iter().filter_map(|e| e.dyn_into::<IntersectionObserverEntry>().ok())
+            {
+                let Some(name) = entry.target().get_attribute(NAME) else { continue };
+                let mut seen = s.borrow_mut();
+                any |= if entry.is_intersecting() {
+                    seen.hidden.remove(&name)
+                } else {
+                    seen.hidden.insert(name)
+                };
+            }
+            if any {
+                changed();
+            }
+        });
+        let observer = IntersectionObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+        Some(Onscreen { observer, seen, _callback: callback })
+    }
+
+    /// Watches every panel under `root` (watching one again changes nothing).
+    pub fn watch(&self, root: &Element) {
+        let Ok(panels) = root.query_selector_all(".panel") else { return };
+        for i in 0..panels.length() {
+            if let Some(panel) = panels.item(i).and_then(|p| p.dyn_into::<Element>().ok()) {
+                self.observer.observe(&panel);
+            }
+        }
+    }
+
+    /// The model panel `name` is to draw at real time `now_ms`, `commands` visitor commands
+    /// into the page: the current one, or the one it was last drawn with (so that it is not
+    /// drawn again) while it is out of view, or, for a panel with an `interval_ms`, while
+    /// that has not passed since and no command came.
+    pub fn model_for(
+        &self,
+        name: &str,
+        model: &Model,
+        interval_ms: f64,
+        commands: u64,
+        now_ms: f64,
+    ) -> Model {
+        let mut seen = self.seen.borrow_mut();
+        if let Some(&(version, at_command, at)) = seen.drawn.get(name) {
+            let due = commands != at_command || now_ms - at >= interval_ms;
+            if seen.hidden.contains(name) || !due {
+                return model.at_version(version);
+            }
+        }
+        seen.drawn.insert(name.to_string(), (model.version(), commands, now_ms));
+        model.clone()
+    }
+}
+
+impl Drop for Onscreen {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}
