@@ -38,7 +38,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::controller::{Command, Controller, MAX_SPEED, MIN_SPEED};
 use crate::files;
-use crate::journal::{attempt_error, endpoint_name, kind_name, role_name, Line};
+use crate::journal::{attempt_error, drop_reason, endpoint_name, kind_name, role_name, Line};
 use crate::start::scenario_from_text;
 
 /// The name of the API object on `window`.
@@ -72,132 +72,106 @@ impl Api {
     }
 }
 
-/// One event as subscribers receive it: the trace event's fields by name, and its text.
-#[derive(Serialize, Default)]
-struct Event {
-    seq: usize,
-    at_us: u64,
-    category: &'static str,
-    kind: &'static str,
-    text: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    server: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    role: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    term: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    index: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    client: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    seq_no: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    from: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    to: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message_kind: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    value: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    groups: Option<Vec<Vec<usize>>>,
-}
-
-impl Event {
-    fn of(line: &Line) -> Event {
-        use sim::TraceEvent as T;
-        let mut e = Event {
-            seq: line.seq,
-            at_us: line.at,
-            category: line.category().name(),
-            text: line.text(),
-            ..Event::default()
-        };
-        e.kind = match &line.event {
-            T::Sent { id, from, to, kind, .. } => {
-                e.message = Some(*id);
-                e.from = Some(endpoint_name(*from));
-                e.to = Some(endpoint_name(*to));
-                e.message_kind = Some(kind_name(*kind));
-                "sent"
+/// One event as subscribers receive it: the trace event's fields by name, and its text. Set
+/// field by field on a plain object: a serde derive for it would cost the bundle more.
+fn event(line: &Line) -> JsValue {
+    use sim::TraceEvent as T;
+    let object = js_sys::Object::new();
+    let set = |key: &str, value: JsValue| {
+        let _ = js_sys::Reflect::set(&object, &key.into(), &value);
+    };
+    let num = |n: u64| JsValue::from_f64(n as f64);
+    set("seq", num(line.seq as u64));
+    set("at_us", num(line.at));
+    set("category", line.category().name().into());
+    set("text", line.text().into());
+    let kind = match &line.event {
+        T::Sent { id, from, to, kind, .. } => {
+            set("message", num(*id));
+            set("from", endpoint_name(*from).into());
+            set("to", endpoint_name(*to).into());
+            set("message_kind", kind_name(*kind).into());
+            "sent"
+        }
+        T::Delivered { id }
+        | T::Held { id }
+        | T::Released { id, .. }
+        | T::Duplicated { id, .. } => {
+            set("message", num(*id));
+            match &line.event {
+                T::Delivered { .. } => "delivered",
+                T::Held { .. } => "held",
+                T::Released { .. } => "released",
+                _ => "duplicated",
             }
-            T::Delivered { id } => {
-                e.message = Some(*id);
-                "delivered"
+        }
+        T::Dropped { id, reason } => {
+            set("message", num(*id));
+            set("reason", drop_reason(*reason).into());
+            "dropped"
+        }
+        T::RoleChanged { server, role, term } => {
+            set("server", num(*server as u64));
+            set("role", role_name(*role).into());
+            set("term", num(*term));
+            "role_changed"
+        }
+        T::Committed { server, index }
+        | T::Applied { server, index }
+        | T::SnapshotTaken { server, index, .. }
+        | T::SnapshotInstalled { server, index } => {
+            set("server", num(*server as u64));
+            set("index", num(*index));
+            match &line.event {
+                T::Committed { .. } => "committed",
+                T::Applied { .. } => "applied",
+                T::SnapshotTaken { .. } => "snapshot_taken",
+                _ => "snapshot_installed",
             }
-            T::Dropped { id, reason } => {
-                e.message = Some(*id);
-                e.reason = Some(format!("{reason:?}"));
-                "dropped"
-            }
-            T::Held { id } => {
-                e.message = Some(*id);
-                "held"
-            }
-            T::Released { id, .. } => {
-                e.message = Some(*id);
-                "released"
-            }
-            T::Duplicated { id, .. } => {
-                e.message = Some(*id);
-                "duplicated"
-            }
-            T::RoleChanged { server, role, term } => {
-                (e.server, e.role, e.term) = (Some(*server), Some(role_name(*role)), Some(*term));
-                "role_changed"
-            }
-            T::Committed { server, index } => {
-                (e.server, e.index) = (Some(*server), Some(*index));
-                "committed"
-            }
-            T::Applied { server, index } => {
-                (e.server, e.index) = (Some(*server), Some(*index));
-                "applied"
-            }
-            T::SnapshotTaken { server, index, .. } => {
-                (e.server, e.index) = (Some(*server), Some(*index));
-                "snapshot_taken"
-            }
-            T::SnapshotInstalled { server, index } => {
-                (e.server, e.index) = (Some(*server), Some(*index));
-                "snapshot_installed"
-            }
-            T::Crashed { server } => {
-                e.server = Some(*server);
+        }
+        T::Crashed { server } | T::Restarted { server } => {
+            set("server", num(*server as u64));
+            if matches!(line.event, T::Crashed { .. }) {
                 "crashed"
-            }
-            T::Restarted { server } => {
-                e.server = Some(*server);
+            } else {
                 "restarted"
             }
-            T::TopologyChanged { groups } => {
-                e.groups = Some(groups.clone());
-                "topology_changed"
+        }
+        T::TopologyChanged { groups } => {
+            let groups: js_sys::Array = groups
+                .iter()
+                .map(|g| g.iter().map(|&s| num(s as u64)).collect::<js_sys::Array>())
+                .collect();
+            set("groups", groups.into());
+            "topology_changed"
+        }
+        T::NetworkChanged { .. } => "network_changed",
+        T::OpInvoked { client, seq, op } => {
+            set("client", num(*client));
+            set("seq_no", num(*seq));
+            set("value", op.to_string().into());
+            "op_invoked"
+        }
+        T::ClerkRetried { client, seq, server, reason } => {
+            set("client", num(*client));
+            set("seq_no", num(*seq));
+            set("server", num(*server as u64));
+            set("reason", attempt_error(*reason).into());
+            "clerk_retried"
+        }
+        T::OpReturned { client, seq, server, index, value } => {
+            set("client", num(*client));
+            set("seq_no", num(*seq));
+            set("server", num(*server as u64));
+            if let Some(i) = index {
+                set("index", num(*i));
             }
-            T::NetworkChanged { .. } => "network_changed",
-            T::OpInvoked { client, seq, op } => {
-                (e.client, e.seq_no, e.value) = (Some(*client), Some(*seq), Some(op.to_string()));
-                "op_invoked"
-            }
-            T::ClerkRetried { client, seq, server, reason } => {
-                (e.client, e.seq_no, e.server) = (Some(*client), Some(*seq), Some(*server));
-                e.reason = Some(attempt_error(*reason).to_string());
-                "clerk_retried"
-            }
-            T::OpReturned { client, seq, server, index, value } => {
-                (e.client, e.seq_no, e.server, e.index) =
-                    (Some(*client), Some(*seq), Some(*server), *index);
-                e.value = Some(value.clone());
-                "op_returned"
-            }
-        };
-        e
-    }
+            set("value", value.as_str().into());
+            "op_returned"
+        }
+    };
+    set("kind", kind.into());
+    object.into()
 }
 
 /// The state `raftkv.state()` returns.
@@ -209,7 +183,9 @@ struct State {
     servers: Vec<ServerState>,
     verdict: &'static str,
     violation: Option<String>,
-    history: serde_json::Value,
+    /// Porcupine's JSON, parsed by the browser (no JSON value type in the bundle).
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    history: JsValue,
     /// The time-travel checkpoints kept: how many, roughly how many bytes, and how many
     /// simulated events apart.
     checkpoints: Checkpoints,
@@ -243,10 +219,7 @@ fn publish(subscribers: &Subscribers, ctl: &RefCell<Controller>) {
     let lines = ctl.borrow_mut().take_events();
     let subscribers = subscribers.borrow().clone();
     for line in &lines {
-        let event = Event::of(line);
-        let Ok(value) = event.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) else {
-            continue;
-        };
+        let value = event(line);
         for (_, f) in &subscribers {
             if let Err(e) = f.call1(&JsValue::NULL, &value) {
                 web_sys::console::error_2(&"raftkv subscriber failed:".into(), &e);
@@ -454,8 +427,8 @@ fn state(c: &mut Controller) -> Result<JsValue, String> {
             .collect(),
         verdict,
         violation: view.violation.as_ref().map(|v| v.to_string()),
-        history: serde_json::from_str(&sim::porcupine_json(c.runner().sim().history()))
-            .map_err(|e| e.to_string())?,
+        history: js_sys::JSON::parse(&sim::porcupine_json(c.runner().sim().history()))
+            .map_err(|_| "the history did not parse as JSON".to_string())?,
         checkpoints: {
             let (count, bytes, every_events) = c.checkpoints();
             Checkpoints { count, bytes, every_events }

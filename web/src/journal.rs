@@ -338,7 +338,8 @@ pub fn role_name(role: Role) -> &'static str {
     }
 }
 
-fn drop_reason(reason: DropReason) -> &'static str {
+/// Why a message was lost, in words.
+pub fn drop_reason(reason: DropReason) -> &'static str {
     match reason {
         DropReason::Unreliable => "the unreliable network lost it",
         DropReason::Partitioned => "partitioned",
