@@ -12,7 +12,8 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', arg
 async function open(width, height, query = '') {
   const page = await browser.newPage({ viewport: { width, height } });
   page.on('pageerror', (e) => console.error('page error:', e.message));
-  await page.goto(url + query);
+  // Full-page pictures: every panel drawn, in view or not.
+  await page.goto(url + (query ? query + '&' : '?') + 'lazy=0');
   await page.waitForSelector('.ring .server');
   return page;
 }

@@ -18,8 +18,10 @@ pub enum Start {
     Link(String),
 }
 
-/// What the page's URL asks for: where to start, and whether to embed.
-pub fn from_url(search: &str, hash: &str) -> (Start, bool) {
+/// What the page's URL asks for: where to start, whether to embed (`?embed=1`), and whether
+/// panels out of view may wait until they are scrolled to (`?lazy=0` draws every panel every
+/// frame: for full-page screenshots, and for assistive technology that reads the whole page).
+pub fn from_url(search: &str, hash: &str) -> (Start, bool, bool) {
     let params: Vec<(&str, &str)> = search
         .trim_start_matches('?')
         .split('&')
@@ -27,6 +29,7 @@ pub fn from_url(search: &str, hash: &str) -> (Start, bool) {
         .map(|p| p.split_once('=').unwrap_or((p, "")))
         .collect();
     let embed = params.iter().any(|&(k, v)| k == "embed" && v != "0");
+    let lazy = !params.iter().any(|&(k, v)| k == "lazy" && v == "0");
     let start = if let Some(link) = hash.strip_prefix("#run=") {
         Start::Link(link.to_string())
     } else if let Some(&(_, id)) = params.iter().find(|(k, _)| *k == "lesson") {
@@ -34,7 +37,7 @@ pub fn from_url(search: &str, hash: &str) -> (Start, bool) {
     } else {
         Start::Playground(Settings::default())
     };
-    (start, embed)
+    (start, embed, lazy)
 }
 
 impl Start {
@@ -74,4 +77,19 @@ pub fn scenario_from_text(text: &str) -> Result<ScenarioFile, String> {
             .into());
     }
     ScenarioFile::from_json(text).map_err(|e| format!("this scenario file cannot be used: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_url_says_where_to_start_and_how_to_draw() {
+        let (start, embed, lazy) = from_url("?lesson=crash&embed=1", "");
+        assert_eq!((start, embed, lazy), (Start::Lesson("crash".into()), true, true));
+        let (start, embed, lazy) = from_url("?lazy=0", "#run=1.abc");
+        assert_eq!((start, embed, lazy), (Start::Link("1.abc".into()), false, false));
+        let (start, _, lazy) = from_url("", "");
+        assert_eq!((start, lazy), (Start::Playground(Settings::default()), true));
+    }
 }
