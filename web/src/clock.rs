@@ -93,7 +93,7 @@ impl Drop for Listener {
     }
 }
 
-/// Real time in milliseconds, for measuring frame cost.
+/// Real time in milliseconds: the frame budget's clock.
 pub fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
