@@ -242,6 +242,19 @@ impl Simulator {
     }
 }
 
+/// How many characters of a value a message's summary shows.
+const LABEL_VALUE_CHARS: usize = 32;
+
+/// A value, quoted, cut to [`LABEL_VALUE_CHARS`] with its length when longer: a Get's reply
+/// carries the whole value, which the lab's Appends make grow with the run.
+fn clipped(value: &str) -> String {
+    if value.len() <= LABEL_VALUE_CHARS {
+        return format!("{value:?}");
+    }
+    let start: String = value.chars().take(LABEL_VALUE_CHARS).collect();
+    format!("{start:?}… ({} bytes)", value.len())
+}
+
 /// A one-line summary of a message's fields.
 pub fn label_payload(payload: &Payload) -> String {
     match payload {
@@ -281,7 +294,7 @@ pub fn label_payload(payload: &Payload) -> String {
         }
         Payload::Request(r) => format!("{} #{}", r.op, r.seq),
         Payload::Reply(r) => match r.err {
-            kv::Err::Ok => format!("OK #{} {:?}", r.seq, r.value),
+            kv::Err::Ok => format!("OK #{} {}", r.seq, clipped(&r.value)),
             kv::Err::ErrNoKey => format!("ErrNoKey #{}", r.seq),
             kv::Err::ErrWrongLeader => format!("ErrWrongLeader #{}", r.seq),
         },
