@@ -8,28 +8,15 @@
 // line with "error" and the next case runs. Everything else (URL, Chromium version, the page's
 // console errors) goes to stderr. Env: BENCH_SECONDS (measuring window, default 12),
 // BENCH_WARMUP (seconds before it, default 1), CHROMIUM (default /usr/bin/chromium).
-import { createRequire } from 'node:module';
-import { createServer } from 'node:http';
-import { mkdtempSync, rmSync, statSync, createReadStream, existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { playwrightChromium, CHROMIUM, FLAGS, chromiumVersion, serveDist, watchPage } from './page-harness.mjs';
 
-const require = createRequire(import.meta.url);
-const root = process.cwd();
-const pwDir = ['.tools/npm', '.tools/pw']
-  .map((d) => path.join(root, d, 'node_modules/playwright-core'))
-  .find((d) => existsSync(d));
-if (!pwDir) {
-  console.error('playwright-core not found: npm install --prefix .tools/npm playwright-core');
-  process.exit(2);
-}
-const { chromium } = require(pwDir);
-
+const chromium = playwrightChromium();
 const DIST = path.resolve(process.env.DIST || 'dist');
 const SECONDS = Number(process.env.BENCH_SECONDS || 12);
 const WARMUP = Number(process.env.BENCH_WARMUP || 1);
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const HOUR_MS = 3600000;
 // BENCH_PROFILE=1: a CPU profile of each case's measuring window, its top functions by self
 // time on stderr (for finding where a frame goes; the figures are then a little higher).
@@ -61,50 +48,11 @@ if (cases.length === 0) {
   process.exit(2);
 }
 
-// ---- a tiny static file server over DIST ----
-const MIME = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
-  '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json',
-  '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.txt': 'text/plain',
-};
-if (!existsSync(path.join(DIST, 'index.html'))) {
-  console.error(`no ${DIST}/index.html: build the page first`);
-  process.exit(2);
-}
-const server = createServer((req, res) => {
-  let p = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  if (p.endsWith('/')) p += 'index.html';
-  const file = path.join(DIST, path.normalize(p));
-  let st;
-  try {
-    st = file.startsWith(DIST) && statSync(file);
-  } catch {}
-  if (!st || !st.isFile()) {
-    res.writeHead(404).end('not found');
-    return;
-  }
-  res.writeHead(200, {
-    'Content-Type': MIME[path.extname(file)] || 'application/octet-stream',
-    'Content-Length': st.size,
-    'Cache-Control': 'no-store',
-  });
-  createReadStream(file).pipe(res);
-});
-await new Promise((ok, fail) => server.listen(0, '127.0.0.1', ok).on('error', fail));
-const url = `http://127.0.0.1:${server.address().port}/`;
+const server = await serveDist(DIST);
+const url = server.url;
 console.error(`browser-bench: serving ${DIST} at ${url}`);
-try {
-  const v = execFileSync(CHROMIUM, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  console.error(`browser-bench: ${v.toString().trim()}`);
-} catch (e) {
-  console.error(`browser-bench: ${CHROMIUM} --version failed: ${e.message}`);
-}
+console.error(`browser-bench: ${chromiumVersion()}`);
 
-const FLAGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--window-size=1400,1000',
-];
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 const round = (x, d = 2) => (x == null || !Number.isFinite(x) ? null : Number(x.toFixed(d)));
 
@@ -246,17 +194,8 @@ function printProfile(name, profile) {
 async function runCase(context, c) {
   await context.addInitScript(INIT);
   const page = await context.newPage();
-  const errors = [];
-  page.on('response', (r) => {
-    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    // A missing favicon is the server's 404, not the page's.
-    if (m.type() === 'error' && !(m.text().includes('404') && m.location().url.endsWith('/favicon.ico'))) {
-      errors.push(`console error: ${m.text()}`);
-    }
-  });
+  // Errors only: the clean console (warnings too) is tests/page.mjs's to assert.
+  const errors = watchPage(page, ['error']);
   try {
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable', { timeDomain: 'timeTicks' });

@@ -23,8 +23,5 @@ if [ -z "${DIST:-}" ]; then
   trunk build index.html --release --offline --dist "$DIST" >&2
 fi
 need_chromium
-if [ ! -d .tools/npm/node_modules/playwright-core ]; then
-  log "installing playwright-core from npm into .tools/npm (no browser download)"
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --silent --prefix .tools/npm playwright-core@1.65.1 >&2
-fi
+need_playwright
 DIST=$(realpath "$DIST") exec node scripts/browser-bench.mjs "$@"

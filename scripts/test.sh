@@ -2,8 +2,8 @@
 # Runs every test and check of the project, installing what it needs first:
 #   formatting, clippy, the native test suites (unit tests, the lab's Raft suite over many
 #   seeds, simulator tests), the browser tests in headless Chromium (the simulator's and the
-#   playground page's), the page's release bundle and its size, the benchmark, and the
-#   browser benchmark of the page.
+#   playground page's), the page's release bundle and its size, the end-to-end tests of the
+#   built page (tests/), the benchmark, and the browser benchmark of the page.
 # Ends with one line: "N passed, N failed". Exits non-zero if anything failed.
 #
 #   RAFT_SEEDS=N scripts/test.sh      run the lab scenarios over seeds 0..N (default 100)
@@ -56,6 +56,7 @@ need_wasm_target
 need_chromium
 need_wasm_bindgen
 need_web_tools
+need_playwright
 
 check fmt cargo fmt --all --check
 check clippy cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -66,6 +67,8 @@ tests browser env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-r
 tests web env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test -p web --locked --target wasm32-unknown-unknown
 check bundle scripts/bundle-size.sh
+# The built page as visitors meet it (tests/), on the dist/ the bundle check just built.
+tests page env DIST=dist node tests/page.mjs
 check bench cargo run --release --locked -p sim --bin bench
 # The page measured from outside in headless Chromium, for the figures (not a timed test):
 # it passes when every case ran. It measures the dist/ the bundle check just built.

@@ -79,3 +79,13 @@ need_web_tools() {
   need_wasm_opt
   cargo fetch --locked >&2
 }
+
+# playwright-core drives Debian's Chromium for tests/page.mjs and the browser benchmark; it
+# never downloads a browser of its own.
+need_playwright() {
+  need_chromium
+  if [ ! -d .tools/npm/node_modules/playwright-core ]; then
+    log "installing playwright-core from npm into .tools/npm (no browser download)"
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --silent --prefix .tools/npm playwright-core@1.65.1 >&2
+  fi
+}

@@ -1,0 +1,132 @@
+// End-to-end tests of the playground as visitors meet it: the built page (dist/), served by a
+// plain static file server and driven in headless Chromium through its JavaScript API and DOM.
+//   DIST=dist node tests/page.mjs        (scripts/test.sh builds dist/ first and runs this)
+// Prints one line per test and a cargo-style summary, "test result: ok. N passed; F failed",
+// which scripts/test.sh adds to its count. Exits non-zero if a test failed.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  playwrightChromium, CHROMIUM, FLAGS, chromiumVersion, serveDist, watchPage,
+} from '../scripts/page-harness.mjs';
+
+const chromium = playwrightChromium();
+const server = await serveDist(process.env.DIST || 'dist');
+console.error(`tests/page: serving at ${server.url}; ${chromiumVersion()}`);
+
+const profile = mkdtempSync(path.join(tmpdir(), 'page-tests-'));
+const browser = await chromium.launchPersistentContext(profile, {
+  executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1400, height: 1000 },
+});
+
+class Failure extends Error {}
+function assert(ok, what) {
+  if (!ok) throw new Failure(what);
+}
+
+/// A fresh page at `url` (the playground by default), up and with `window.raftkv`, and the
+/// list its console warnings, errors and failed requests go into.
+async function open(url = server.url) {
+  const page = await browser.newPage();
+  const problems = watchPage(page);
+  await page.goto(url);
+  await page.waitForFunction(() => window.raftkv && document.querySelector('.ring .server'), null, {
+    timeout: 30000,
+  });
+  return { page, problems };
+}
+
+const leaderOf = (state) => state.servers.find((s) => s.alive && s.role === 'leader');
+
+const TESTS = {
+  // What a visitor sees first: a leader is elected on screen, and the console stays clean
+  // (no warning, no error, no failed request) through loading and a minute of play.
+  async 'the page opens, elects a leader, and its console stays clean for a minute of play'() {
+    const { page, problems } = await open();
+    await page.waitForFunction(
+      () => window.raftkv.state().servers.some((s) => s.role === 'leader'),
+      null,
+      { timeout: 20000 },
+    );
+    const shown = await page.locator('.ring .server.leader').count();
+    assert(shown === 1, `the ring shows ${shown} leaders`);
+    // Play on screen for a few real seconds, then the rest of the minute through the API.
+    await page.evaluate(() => window.raftkv.speed(4));
+    await page.waitForTimeout(3000);
+    await page.evaluate(() => window.raftkv.run(60000 - window.raftkv.now() / 1000));
+    await page.waitForTimeout(500);
+    const state = await page.evaluate(() => window.raftkv.state());
+    assert(state.now_us >= 60e6, `only ${state.now_us} µs ran`);
+    assert(leaderOf(state), 'no leader after a minute');
+    assert(problems.length === 0, `the console reported:\n  ${problems.join('\n  ')}`);
+    await page.close();
+  },
+
+  // A lesson's deliberate bug (reads served from the old leader's map) is caught by the
+  // page's linearizability check, and the same scenario without the bug passes.
+  async "a lesson's deliberate bug is caught by the check"() {
+    const { page, problems } = await open();
+    const buggy = await page.evaluate(() => {
+      window.raftkv.load('stale-read');
+      window.raftkv.run(8000);
+      return window.raftkv.state();
+    });
+    assert(buggy.scenario === 'Why Gets go through the log', `loaded ${buggy.scenario}`);
+    assert(buggy.verdict === 'not_linearizable', `with local reads the verdict is ${buggy.verdict}`);
+    await page.locator('.verdict').first().scrollIntoViewIfNeeded();
+    const shown = await page
+      .waitForFunction(() => /NOT linearizable/.test(document.querySelector('.verdict')?.textContent), null, {
+        timeout: 5000,
+      })
+      .then(() => true, () => false);
+    const banner = await page.locator('.verdict').first().textContent();
+    assert(shown, `the page's verdict reads "${banner}"`);
+    assert(problems.length === 0, `the console reported:\n  ${problems.join('\n  ')}`);
+    await page.close();
+  },
+
+  // A permalink reopens the same run at the same moment: same time, same servers, same
+  // history, in a new tab.
+  async 'a permalink opens the same run at the same moment'() {
+    const first = await open();
+    const { link, before } = await first.page.evaluate(() => {
+      window.raftkv.pause();
+      window.raftkv.load('exactly-once');
+      window.raftkv.run(3000);
+      window.raftkv.crash(0);
+      window.raftkv.run(1500);
+      return { link: window.raftkv.link(), before: window.raftkv.state() };
+    });
+    await first.page.close();
+    assert(link.startsWith(server.url), `the link ${link} is not on this page`);
+    const second = await open(link);
+    await second.page.waitForFunction(() => !document.querySelector('.replay'), null, { timeout: 30000 });
+    const after = await second.page.evaluate(() => window.raftkv.state());
+    for (const field of ['now_us', 'scenario', 'seed', 'verdict']) {
+      assert(after[field] === before[field], `${field}: ${after[field]} ≠ ${before[field]}`);
+    }
+    assert(JSON.stringify(after.servers) === JSON.stringify(before.servers), 'the servers differ');
+    assert(JSON.stringify(after.history) === JSON.stringify(before.history), 'the history differs');
+    assert(before.history.length > 0, 'the run has no operations to compare');
+    assert(second.problems.length === 0, `the console reported:\n  ${second.problems.join('\n  ')}`);
+    await second.page.close();
+  },
+};
+
+let passed = 0;
+let failed = 0;
+for (const [name, test] of Object.entries(TESTS)) {
+  try {
+    await test();
+    passed++;
+    console.log(`test ${name} ... ok`);
+  } catch (e) {
+    failed++;
+    console.log(`test ${name} ... FAILED\n  ${e instanceof Failure ? e.message : e.stack}`);
+  }
+}
+await browser.close();
+rmSync(profile, { recursive: true, force: true });
+server.close();
+console.log(`test result: ${failed ? 'FAILED' : 'ok'}. ${passed} passed; ${failed} failed`);
+process.exit(failed ? 1 : 0);
