@@ -3,7 +3,8 @@
 #   formatting, clippy, the native test suites (unit tests, the lab's Raft suite over many
 #   seeds, simulator tests), the browser tests in headless Chromium (the simulator's and the
 #   playground page's), the page's release bundle and its size, the end-to-end tests of the
-#   built page (tests/), the benchmark, and the browser benchmark of the page.
+#   built page and the regression corpus of scenario files (tests/), the benchmark, and the
+#   browser benchmark of the page.
 # Ends with one line: "N passed, N failed". Exits non-zero if anything failed.
 #
 #   RAFT_SEEDS=N scripts/test.sh      run the lab scenarios over seeds 0..N (default 100)
@@ -70,6 +71,8 @@ check bundle scripts/bundle-size.sh
 # The built page as visitors meet it (tests/), on the dist/ the bundle check just built.
 tests page env DIST=dist node tests/page.mjs
 check bench cargo run --release --locked -p sim --bin bench
+# The regression corpus of scenario files, each with its expected verdict, run by the CLI.
+tests corpus tests/corpus.sh
 # The page measured from outside in headless Chromium, for the figures (not a timed test):
 # it passes when every case ran. It measures the dist/ the bundle check just built.
 browser_bench() {
