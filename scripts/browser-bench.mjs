@@ -3,7 +3,8 @@
 // (scripts/browser-bench.sh builds dist and installs playwright-core into .tools/npm first.)
 // Serves DIST on a free port of 127.0.0.1 and prints one JSON line per case on stdout:
 //   {"suite":"page","case":C,"scenario":S,"speed":X,"fps":F,"busy_ms_per_frame":B,
-//    "dropped_pct":D,"virtual_per_wall":V,"ops":N,"travel_ms":T,"heap_mb":H,"wasm_mb":W}
+//    "script_ms_per_frame":…,"layout_ms_per_frame":…,"style_ms_per_frame":…,"dropped_pct":D,
+//    "virtual_per_wall":V,"ops":N,"travel_ms":T,"heap_mb":H,"wasm_mb":W}
 // The hour case adds "run_ms", "travels_ms" and "travel_to_ms". A case that throws prints a
 // line with "error" and the next case runs. Everything else (URL, Chromium version, the page's
 // console errors) goes to stderr. Env: BENCH_SECONDS (measuring window, default 12),
@@ -132,9 +133,15 @@ async function measure(page, cdp) {
   let dropped = 0;
   for (let i = 1; i < frames.length; i++) if (frames[i] - frames[i - 1] > 25) dropped++;
   const wallMs = end.t - start.t;
+  const perFrame = (metric) => round(((m1[metric] - m0[metric]) * 1000) / frames.length, 3);
   return {
     fps: round((frames.length * 1000) / wallMs, 1),
-    busy_ms_per_frame: round(((m1.TaskDuration - m0.TaskDuration) * 1000) / frames.length, 3),
+    busy_ms_per_frame: perFrame('TaskDuration'),
+    // Where the busy time goes: JavaScript and wasm, layout, style; the rest is paint,
+    // compositing, garbage collection and the browser's own tasks.
+    script_ms_per_frame: perFrame('ScriptDuration'),
+    layout_ms_per_frame: perFrame('LayoutDuration'),
+    style_ms_per_frame: perFrame('RecalcStyleDuration'),
     dropped_pct: round(frames.length > 1 ? (100 * dropped) / (frames.length - 1) : null, 1),
     virtual_per_wall: round((end.v - start.v) / (wallMs * 1000), 3),
   };
@@ -273,7 +280,9 @@ for (const c of cases) {
     const r = await runCase(context, c);
     line = {
       suite: 'page', case: r.case, scenario: r.scenario, speed: r.speed,
-      fps: r.fps, busy_ms_per_frame: r.busy_ms_per_frame, dropped_pct: r.dropped_pct,
+      fps: r.fps, busy_ms_per_frame: r.busy_ms_per_frame, script_ms_per_frame: r.script_ms_per_frame,
+      layout_ms_per_frame: r.layout_ms_per_frame, style_ms_per_frame: r.style_ms_per_frame,
+      dropped_pct: r.dropped_pct,
       virtual_per_wall: r.virtual_per_wall, ops: r.ops, travel_ms: r.travel_ms,
       heap_mb: r.heap_mb, wasm_mb: r.wasm_mb,
       ...(r.checkpoints != null ? { checkpoints: r.checkpoints, checkpoints_mb: r.checkpoints_mb } : {}),
