@@ -22,6 +22,5 @@ if [ -z "${DIST:-}" ]; then
   log "building the playground (release) into $DIST"
   trunk build index.html --release --offline --dist "$DIST" >&2
 fi
-need_chromium
 need_playwright
 DIST=$(realpath "$DIST") exec node scripts/browser-bench.mjs "$@"

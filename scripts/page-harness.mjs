@@ -8,7 +8,7 @@ import { statSync, createReadStream, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
-/// playwright-core's `chromium`, from .tools/npm (scripts/tools.sh installs it there).
+// playwright-core's `chromium`, from .tools/npm (scripts/tools.sh installs it there).
 export function playwrightChromium(root = process.cwd()) {
   const dir = ['.tools/npm', '.tools/pw']
     .map((d) => path.join(root, d, 'node_modules/playwright-core'))
@@ -20,17 +20,17 @@ export function playwrightChromium(root = process.cwd()) {
   return createRequire(import.meta.url)(dir).chromium;
 }
 
-/// The Chromium binary: CHROMIUM, or Debian's.
+// The Chromium binary: CHROMIUM, or Debian's.
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
-/// Flags for a quiet, reproducible headless Chromium on a machine without a GPU.
+// Flags for a quiet, reproducible headless Chromium on a machine without a GPU.
 export const FLAGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--window-size=1400,1000',
 ];
 
-/// Chromium's version line, or why it could not be read.
+// Chromium's version line, or why it could not be read.
 export function chromiumVersion() {
   try {
     return execFileSync(CHROMIUM, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] })
@@ -47,8 +47,8 @@ const MIME = {
   '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.txt': 'text/plain',
 };
 
-/// Serves `dist` on a free port of 127.0.0.1, as any plain static file server would (no
-/// caching). Resolves to `{ url, close }`.
+// Serves `dist` on a free port of 127.0.0.1, as any plain static file server would (no
+// caching). Resolves to `{ url, close }`.
 export async function serveDist(dist) {
   dist = path.resolve(dist);
   if (!existsSync(path.join(dist, 'index.html'))) {
@@ -78,8 +78,8 @@ export async function serveDist(dist) {
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
 }
 
-/// Collects what `page` reports at `levels` (console message types) or worse: page errors
-/// and responses with status 400 or above. Returns the array it fills.
+// Collects what `page` reports: console messages of the types in `levels`, page errors, and
+// responses with status 400 or above. Returns the array it fills as they come.
 export function watchPage(page, levels = ['error', 'warning']) {
   const problems = [];
   page.on('response', (r) => {

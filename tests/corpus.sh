@@ -42,7 +42,12 @@ for file in "${files[@]}"; do
   count=$((BASH_REMATCH[2] - BASH_REMATCH[1]))
   out=$("$raftkv" run "$file" --seeds "$seeds" 2>&1)
   # Exit 2 is a file the CLI could not read; 1 only says some seed was not linearizable.
-  [ $? = 2 ] && { echo "test $file ... FAILED"; echo "$out" | sed 's/^/  /'; failed=$((failed + 1)); continue; }
+  if [ $? = 2 ]; then
+    echo "test $file ... FAILED"
+    echo "$out" | sed 's/^/  /'
+    failed=$((failed + 1))
+    continue
+  fi
   matching=$(grep -c "^seed [0-9]*: $want\( (\|$\)" <<<"$out")
   if [ "$matching" = "$count" ]; then
     echo "test $file ($expect over seeds $seeds) ... ok"

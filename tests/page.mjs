@@ -24,8 +24,8 @@ function assert(ok, what) {
   if (!ok) throw new Failure(what);
 }
 
-/// A fresh page at `url` (the playground by default), up and with `window.raftkv`, and the
-/// list its console warnings, errors and failed requests go into.
+// A fresh page at `url` (the playground by default), loaded and with `window.raftkv`, and
+// the list that its console warnings and errors, page errors and failed requests go into.
 async function open(url = server.url) {
   const page = await browser.newPage();
   const problems = watchPage(page);
