@@ -1,13 +1,12 @@
-// Takes the README's screenshots of a served playground with headless Chromium:
-//   npm install --prefix .tools/pw playwright-core
+// Takes the README's screenshots of a served playground with headless Chromium
+// (playwright-core from .tools/npm, as scripts/tools.sh installs it):
 //   node scripts/screenshots.mjs [http://127.0.0.1:8080/] [out-dir]
-import { createRequire } from 'node:module';
-const require = createRequire(import.meta.url);
-const { chromium } = require(process.cwd() + '/.tools/pw/node_modules/playwright-core');
+import { playwrightChromium, CHROMIUM } from './page-harness.mjs';
+const chromium = playwrightChromium();
 
 const url = process.argv[2] || 'http://127.0.0.1:8080/';
 const out = process.argv[3] || 'docs/screenshots';
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 
 async function open(width, height, query = '') {
   const page = await browser.newPage({ viewport: { width, height } });
@@ -24,9 +23,11 @@ async function pause(page) {
   }
 }
 const top = (page) => page.evaluate(() => window.scrollTo(0, 0));
+// How many messages the ring's canvas painted.
+const drawn = (page) => page.evaluate(() => Number(document.querySelector('.ring-messages')?.dataset.drawn ?? 0));
 // Steps event by event until at least `n` messages are in flight.
 async function stepUntilMessages(page, n) {
-  for (let i = 0; i < 400 && (await page.locator('.ring .message').count()) < n; i++) {
+  for (let i = 0; i < 400 && (await drawn(page)) < n; i++) {
     await page.keyboard.press('s');
   }
 }
@@ -63,7 +64,9 @@ for (let i = 0; i < 12; i++) {
   await button(page, '.controls', '+1 s').click();
 }
 await button(page, '.inspector-panel', 'Restart S1').click();
-for (let i = 0; i < 60 && (await page.locator('.ring .message.m-snapshot').count()) === 0; i++) {
+// Until an InstallSnapshot is in flight (the inspector lists what is).
+const snapshotInFlight = () => page.locator('.flight li', { hasText: 'InstallSnapshot' }).count();
+for (let i = 0; i < 60 && (await snapshotInFlight()) === 0; i++) {
   await page.keyboard.press('s');
 }
 await page.screenshot({ path: `${out}/snapshots.png`, fullPage: true });

@@ -207,7 +207,8 @@ pub fn App(props: &AppProps) -> Html {
 
     let live = Model { ctl: ctl.clone(), version: *version.borrow() };
     let (commands, now) = (*commands.borrow(), now_ms());
-    // The ring animates every frame; the panels of text follow at a reading pace.
+    // The ring animates every frame; the panels of text, the clock's line and the bars of
+    // controls follow at a reading pace (and at once after a command).
     let model = |panel: &str| match &*onscreen.borrow() {
         Some(o) => {
             let interval = if panel == "cluster-title" { 0.0 } else { TEXT_INTERVAL_MS };
@@ -217,20 +218,6 @@ pub fn App(props: &AppProps) -> Html {
     };
     let c = ctl.borrow();
     let view = c.view();
-    let speed = crate::components::controls::speed_text(c.speed());
-    // The speed asked for, and what the machine keeps up with when it falls short.
-    let speed = match c.reached() {
-        Some(r) if r < c.speed() * 0.9 => {
-            format!("{speed}× asked, {}× reached", crate::components::controls::speed_text(r))
-        }
-        _ => format!("{speed}×"),
-    };
-    let status = format!(
-        "t = {:.3} s · {} · {speed} · {} servers",
-        view.now as f64 / 1e6,
-        if c.playing() { "running" } else { "paused" },
-        view.servers.len()
-    );
     let alerts = html! {
         <>
             if let Some(v) = &view.violation {
@@ -251,7 +238,7 @@ pub fn App(props: &AppProps) -> Html {
     if props.embed {
         return html! {
             <div class="app embed" ref={root}>
-                <SessionBar model={live.clone()} on={on.clone()} embed=true />
+                <SessionBar model={model("session")} on={on.clone()} embed=true />
                 { alerts }
                 <main class="grid">
                     <Cluster model={model("cluster-title")} on={on.clone()} />
@@ -265,10 +252,10 @@ pub fn App(props: &AppProps) -> Html {
         <div class="app" ref={root}>
             <header class="top">
                 <h1>{ "Raft KV playground" }</h1>
-                <p class="status" role="status">{ status }</p>
+                <Status model={model("status")} />
             </header>
-            <Controls model={live.clone()} on={on.clone()} />
-            <SessionBar model={live.clone()} on={on.clone()} embed=false />
+            <Controls model={model("controls")} on={on.clone()} />
+            <SessionBar model={model("session")} on={on.clone()} embed=false />
             <LessonCard model={model("lesson-title")} on={on.clone()} />
             { alerts }
             <main class="grid">
@@ -292,6 +279,36 @@ pub fn App(props: &AppProps) -> Html {
                 <Help on={on.clone()} />
             }
         </div>
+    }
+}
+
+/// The properties of a part of the page that only reads the model.
+#[derive(Properties, Clone, PartialEq)]
+pub struct ModelProps {
+    /// The page's state.
+    pub model: Model,
+}
+
+/// The line under the title: the virtual time, running or paused, the speed (and what the
+/// machine reaches when it falls short) and the cluster's size.
+#[function_component]
+fn Status(props: &ModelProps) -> Html {
+    let c = props.model.get();
+    let speed = crate::components::controls::speed_text(c.speed());
+    let speed = match c.reached() {
+        Some(r) if r < c.speed() * 0.9 => {
+            format!("{speed}× asked, {}× reached", crate::components::controls::speed_text(r))
+        }
+        _ => format!("{speed}×"),
+    };
+    let view = c.view();
+    html! {
+        <p class="status" role="status">{ format!(
+            "t = {:.3} s · {} · {speed} · {} servers",
+            view.now as f64 / 1e6,
+            if c.playing() { "running" } else { "paused" },
+            view.servers.len()
+        ) }</p>
     }
 }
 

@@ -17,7 +17,7 @@ use crate::app::Model;
 /// A panel is named by its heading's id (its `aria-labelledby`).
 const NAME: &str = "aria-labelledby";
 /// How often a panel of text is drawn while the clock runs, in real ms.
-pub const TEXT_INTERVAL_MS: f64 = 50.0;
+pub const TEXT_INTERVAL_MS: f64 = 100.0;
 
 #[derive(Default)]
 struct Seen {

@@ -10,7 +10,9 @@ mod common;
 use common::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::HtmlElement;
+use web_sys::{
+    CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlElement, MouseEvent, MouseEventInit,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -119,4 +121,62 @@ async fn an_op_in_a_minority_waits_for_the_heal() {
     click(&root, ".partition", "Heal").await;
     skip(&root, 3).await;
     assert!(ops(&root).contains("→ OK"), "{}", ops(&root));
+}
+
+/// The point (in the page's CSS pixels) of a pixel the ring's canvas painted opaque in a
+/// colour (a message's fill: the election timers are translucent, labels and edges white).
+fn painted_point(root: &Element) -> Option<(f64, f64)> {
+    let canvas: HtmlCanvasElement =
+        root.query_selector(".ring-messages").unwrap().unwrap().dyn_into().unwrap();
+    let ctx: CanvasRenderingContext2d =
+        canvas.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
+    let (w, h) = (canvas.width(), canvas.height());
+    let pixels = ctx.get_image_data(0.0, 0.0, w as f64, h as f64).unwrap().data();
+    let rect = canvas.get_bounding_client_rect();
+    (0..w * h).find_map(|i| {
+        let p = &pixels[4 * i as usize..4 * i as usize + 4];
+        let white = p[0] > 240 && p[1] > 240 && p[2] > 240;
+        (p[3] == 255 && !white).then(|| {
+            let (x, y) = ((i % w) as f64 + 0.5, (i / w) as f64 + 0.5);
+            (rect.left() + x * rect.width() / w as f64, rect.top() + y * rect.height() / h as f64)
+        })
+    })
+}
+
+/// Clicks the ring at a point of the page.
+async fn click_ring_at(root: &Element, (x, y): (f64, f64)) {
+    let init = MouseEventInit::new();
+    init.set_bubbles(true);
+    init.set_client_x(x.round() as i32);
+    init.set_client_y(y.round() as i32);
+    let event = MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap();
+    let svg = root.query_selector(".ring").unwrap().unwrap();
+    svg.dispatch_event(&event).unwrap();
+    yew::scheduler::flush().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_click_on_a_message_painted_in_flight_inspects_it() {
+    let root = mount().await;
+    skip(&root, 1).await;
+    let drawn = |root: &Element| {
+        let canvas = root.query_selector(".ring-messages").unwrap().unwrap();
+        canvas.get_attribute("data-drawn").unwrap().parse::<usize>().unwrap()
+    };
+    for _ in 0..100 {
+        if drawn(&root) > 0 {
+            break;
+        }
+        click(&root, ".controls", "Step").await;
+    }
+    assert!(drawn(&root) > 0, "a leader sends heartbeats");
+    let inspector = || text_of(&root, ".inspector-panel");
+    // A click where nothing is painted selects nothing.
+    let rect = root.query_selector(".ring").unwrap().unwrap().get_bounding_client_rect();
+    click_ring_at(&root, (rect.left() + 3.0, rect.top() + 3.0)).await;
+    assert!(!inspector().contains("Message #"), "{}", inspector());
+    let at = painted_point(&root).expect("the canvas painted a message");
+    click_ring_at(&root, at).await;
+    let shown = inspector();
+    assert!(shown.contains("Message #") && !shown.contains("no longer in flight"), "{shown}");
 }

@@ -1,26 +1,37 @@
 //! The cluster drawn as a ring (as RaftScope does): servers with role, term, vote, an
 //! election-timer arc and commit/applied; messages in flight moving along straight lines;
 //! dropped messages as fading red crosses.
+//!
+//! The servers are SVG (few, clickable, labelled for screen readers). The messages and drops
+//! are painted on a canvas laid over it: in a lab scenario nearly every message is new each
+//! frame, and as SVG elements they cost the browser ~7 ms a frame to create, style, lay out
+//! and paint (measured with scripts/browser-bench.sh), on canvas a fraction of one. A click
+//! on the ring finds the message drawn under it.
 
+use std::cell::RefCell;
 use std::f64::consts::PI;
+use std::rc::Rc;
 
-use raft::{Role, Time};
-use sim::{Endpoint, MessageView, PacketKind, ServerView};
+use raft::{NodeId, Role, Time};
+use sim::{Endpoint, MessageId, PacketKind, ServerView};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement};
 use yew::prelude::*;
 
 use super::term_colour;
 use crate::app::PanelProps;
 use crate::controller::{Command, Selection, GROUPS};
-use crate::journal::{role_name, DropMark, DROP_MARK_LIFETIME};
+use crate::journal::{role_name, DROP_MARK_LIFETIME};
 
 const SIZE: f64 = 440.0;
 const CENTRE: f64 = SIZE / 2.0;
 const RING: f64 = 165.0;
 const SERVER_R: f64 = 34.0;
 /// The most messages drawn at once (the oldest in flight first); the rest are counted. A lab
-/// scenario has a hundred in flight, each for less than a frame: drawing them all would cost
-/// every frame and show nothing more.
-const MESSAGES_DRAWN: usize = 40;
+/// scenario has about a hundred in flight; a hostile link can have thousands.
+const MESSAGES_DRAWN: usize = 200;
+/// A message mark's radius, for drawing and for clicks.
+const MARK_R: f64 = 9.0;
 
 /// Where an endpoint sits: servers on the ring, Clerks in a row in the middle.
 fn position(e: Endpoint, servers: usize, clients: usize) -> (f64, f64) {
@@ -45,29 +56,222 @@ fn along(a: (f64, f64), b: (f64, f64), t: f64) -> (f64, f64) {
     (a.0 + dx * t, a.1 + dy * t)
 }
 
-/// A message kind's short label and class (colour).
-fn kind_mark(kind: PacketKind) -> (&'static str, &'static str) {
-    use raft::MessageKind as K;
-    match kind {
-        PacketKind::Raft(K::RequestVote) => ("RV", "m-vote"),
-        PacketKind::Raft(K::RequestVoteReply) => ("rv", "m-vote"),
-        PacketKind::Raft(K::AppendEntries) => ("AE", "m-append"),
-        PacketKind::Raft(K::Heartbeat) => ("HB", "m-heartbeat"),
-        PacketKind::Raft(K::AppendEntriesReply) => ("ae", "m-append"),
-        PacketKind::Raft(K::InstallSnapshot) => ("IS", "m-snapshot"),
-        PacketKind::Raft(K::InstallSnapshotReply) => ("is", "m-snapshot"),
-        PacketKind::ClerkRequest => ("C", "m-clerk"),
-        PacketKind::ClerkReply => ("c", "m-clerk"),
+/// The colours of the page's style sheet (`:root`'s custom properties) the canvas paints
+/// with, so that the legend and the marks cannot disagree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Colour {
+    Vote,
+    Append,
+    Heartbeat,
+    Snapshot,
+    Clerk,
+    Drop,
+    Ink,
+}
+
+impl Colour {
+    const ALL: [Colour; 7] = [
+        Colour::Vote,
+        Colour::Append,
+        Colour::Heartbeat,
+        Colour::Snapshot,
+        Colour::Clerk,
+        Colour::Drop,
+        Colour::Ink,
+    ];
+
+    /// The custom property, and what to paint if the style sheet lacks it.
+    fn property(self) -> (&'static str, &'static str) {
+        match self {
+            Colour::Vote => ("--vote", "#d9822b"),
+            Colour::Append => ("--append", "#2f6fde"),
+            Colour::Heartbeat => ("--heartbeat", "#8f9bb3"),
+            Colour::Snapshot => ("--snapshot", "#9c3fd1"),
+            Colour::Clerk => ("--clerk", "#1f9d6b"),
+            Colour::Drop => ("--drop", "#d62828"),
+            Colour::Ink => ("--ink", "#1d2430"),
+        }
     }
 }
 
-/// An SVG arc path around (cx, cy) covering `fraction` of the circle, from 12 o'clock.
-fn arc(cx: f64, cy: f64, r: f64, fraction: f64) -> String {
-    let f = fraction.clamp(0.0, 0.9999);
-    let a = -PI / 2.0 + 2.0 * PI * f;
-    let (x, y) = (cx + r * a.cos(), cy + r * a.sin());
-    let large = u8::from(f > 0.5);
-    format!("M {cx:.1} {:.1} A {r} {r} 0 {large} 1 {x:.1} {y:.1}", cy - r)
+/// A message kind's short label and colour.
+fn kind_mark(kind: PacketKind) -> (&'static str, Colour) {
+    use raft::MessageKind as K;
+    match kind {
+        PacketKind::Raft(K::RequestVote) => ("RV", Colour::Vote),
+        PacketKind::Raft(K::RequestVoteReply) => ("rv", Colour::Vote),
+        PacketKind::Raft(K::AppendEntries) => ("AE", Colour::Append),
+        PacketKind::Raft(K::Heartbeat) => ("HB", Colour::Heartbeat),
+        PacketKind::Raft(K::AppendEntriesReply) => ("ae", Colour::Append),
+        PacketKind::Raft(K::InstallSnapshot) => ("IS", Colour::Snapshot),
+        PacketKind::Raft(K::InstallSnapshotReply) => ("is", Colour::Snapshot),
+        PacketKind::ClerkRequest => ("C", Colour::Clerk),
+        PacketKind::ClerkReply => ("c", Colour::Clerk),
+    }
+}
+
+/// A message in flight where it is drawn this frame.
+#[derive(Clone, Debug, PartialEq)]
+struct Mark {
+    id: MessageId,
+    x: f64,
+    y: f64,
+    label: &'static str,
+    colour: Colour,
+    /// A reply is a square, a request a circle.
+    reply: bool,
+    held: bool,
+    selected: bool,
+}
+
+/// A server's election timer: an arc around it, shrinking as the timeout runs out.
+#[derive(Clone, Debug, PartialEq)]
+struct Timer {
+    x: f64,
+    y: f64,
+    /// The share of the timeout left.
+    left: f64,
+}
+
+/// A lost message's cross, fading.
+#[derive(Clone, Debug, PartialEq)]
+struct Cross {
+    x: f64,
+    y: f64,
+    opacity: f64,
+}
+
+/// The message under the point (x, y) of the ring's view box: the nearest mark within its
+/// radius (and a little more, for fingers), the newest drawn if two are as near.
+fn hit(marks: &[Mark], x: f64, y: f64) -> Option<MessageId> {
+    let reach = (MARK_R + 3.0).powi(2);
+    marks
+        .iter()
+        .map(|m| ((m.x - x).powi(2) + (m.y - y).powi(2), m.id))
+        .filter(|&(d, _)| d <= reach)
+        .fold(None, |best: Option<(f64, MessageId)>, (d, id)| match best {
+            Some((b, _)) if b < d => best,
+            _ => Some((d, id)),
+        })
+        .map(|(_, id)| id)
+}
+
+/// The widest the ring is shown, in CSS pixels (`.ring-box` in the style sheet).
+const WIDEST_PX: f64 = 560.0;
+
+/// The canvas's pixels per view-box unit: enough for the widest ring on this screen, so that
+/// it stays sharp (the browser scales it down when the ring is smaller).
+fn canvas_scale() -> f64 {
+    let density = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).max(1.0);
+    density * WIDEST_PX / SIZE
+}
+
+/// The style sheet's colours, read once (reading them each frame would make the browser
+/// work out the page's style in the middle of the frame).
+struct Palette(Vec<String>);
+
+impl Palette {
+    fn of(element: &Element) -> Palette {
+        let style = web_sys::window().and_then(|w| w.get_computed_style(element).ok().flatten());
+        Palette(
+            Colour::ALL
+                .iter()
+                .map(|c| {
+                    let (property, fallback) = c.property();
+                    style
+                        .as_ref()
+                        .and_then(|s| s.get_property_value(property).ok())
+                        .map(|v| v.trim().to_string())
+                        .filter(|v| !v.is_empty())
+                        .unwrap_or_else(|| fallback.to_string())
+                })
+                .collect(),
+        )
+    }
+
+    fn get(&self, c: Colour) -> &str {
+        &self.0[c as usize]
+    }
+}
+
+/// What the canvas shows in a frame.
+struct Marks<'a> {
+    timers: &'a [Timer],
+    marks: &'a [Mark],
+    crosses: &'a [Cross],
+}
+
+/// Paints a frame's marks, replacing what the canvas showed.
+fn paint(canvas: &HtmlCanvasElement, palette: &Palette, scale: f64, frame: &Marks) {
+    let Some(ctx) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+    else {
+        return;
+    };
+    let paint_of = |c: Colour| palette.get(c);
+    let _ = ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0);
+    ctx.clear_rect(0.0, 0.0, SIZE, SIZE);
+
+    ctx.set_stroke_style_str(paint_of(Colour::Ink));
+    ctx.set_line_width(3.0);
+    ctx.set_global_alpha(0.55);
+    for t in frame.timers {
+        let start = -PI / 2.0;
+        ctx.begin_path();
+        let _ = ctx.arc(t.x, t.y, SERVER_R + 5.0, start, start + 2.0 * PI * t.left.clamp(0.0, 1.0));
+        ctx.stroke();
+    }
+
+    ctx.set_stroke_style_str(paint_of(Colour::Drop));
+    ctx.set_line_width(3.5);
+    ctx.set_line_cap("round");
+    for c in frame.crosses {
+        ctx.set_global_alpha(c.opacity);
+        ctx.begin_path();
+        ctx.move_to(c.x - 7.0, c.y - 7.0);
+        ctx.line_to(c.x + 7.0, c.y + 7.0);
+        ctx.move_to(c.x - 7.0, c.y + 7.0);
+        ctx.line_to(c.x + 7.0, c.y - 7.0);
+        ctx.stroke();
+    }
+    ctx.set_global_alpha(1.0);
+
+    let dashed = js_sys::Array::of2(&JsValue::from(2.0), &JsValue::from(2.0));
+    let solid = js_sys::Array::new();
+    ctx.set_font("700 8px system-ui, sans-serif");
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    for m in frame.marks {
+        ctx.begin_path();
+        if m.reply {
+            ctx.rect(m.x - 8.0, m.y - 8.0, 16.0, 16.0);
+        } else {
+            let _ = ctx.arc(m.x, m.y, MARK_R, 0.0, 2.0 * PI);
+        }
+        ctx.set_fill_style_str(paint_of(m.colour));
+        ctx.fill();
+        let (stroke, width) = if m.selected {
+            (paint_of(Colour::Ink), 3.0)
+        } else if m.held {
+            (paint_of(Colour::Ink), 2.0)
+        } else {
+            ("#fff", 1.5)
+        };
+        if m.held {
+            let _ = ctx.set_line_dash(&dashed);
+        }
+        ctx.set_stroke_style_str(stroke);
+        ctx.set_line_width(width);
+        ctx.stroke();
+        if m.held {
+            let _ = ctx.set_line_dash(&solid);
+        }
+        ctx.set_fill_style_str("#fff");
+        let _ = ctx.fill_text(m.label, m.x, m.y);
+    }
 }
 
 /// The ring.
@@ -81,23 +285,70 @@ pub fn Cluster(props: &PanelProps) -> Html {
     let on = &props.on;
 
     let servers = view.servers.iter().map(|s| {
-        let (x, y) = position(Endpoint::Server(s.id), n, clients);
+        let at = position(Endpoint::Server(s.id), n, clients);
         let selected = selection == Some(Selection::Server(s.id));
         let group = partitioned.then(|| GROUPS[ctl.groups()[s.id]]);
-        server(s, view.now, (x, y), selected, group, on)
+        let p = ServerProps::of(s, at, selected, group, on);
+        html! { <ServerMark key={format!("s{}", s.id)} ..p /> }
     });
+    let timers: Vec<Timer> = view
+        .servers
+        .iter()
+        .filter_map(|s| {
+            let (x, y) = position(Endpoint::Server(s.id), n, clients);
+            timer_left(s, view.now).map(|left| Timer { x, y, left })
+        })
+        .collect();
     let undrawn = view.messages.len().saturating_sub(MESSAGES_DRAWN);
-    let messages = view.messages.iter().take(MESSAGES_DRAWN).map(|m| {
-        let from = position(m.from, n, clients);
-        let to = position(m.to, n, clients);
-        let selected = selection == Some(Selection::Message(m.id));
-        message(m, view.now, from, to, selected, on)
-    });
-    let drops = ctl.journal().drops().iter().map(|d| {
-        let from = position(d.from, n, clients);
-        let to = position(d.to, n, clients);
-        drop_mark(d, view.now, from, to)
-    });
+    let marks: Vec<Mark> = view
+        .messages
+        .iter()
+        .take(MESSAGES_DRAWN)
+        .map(|m| {
+            let span = m.deliver_at.saturating_sub(m.sent_at).max(1) as f64;
+            let t = view.now.saturating_sub(m.sent_at) as f64 / span;
+            let (x, y) = along(position(m.from, n, clients), position(m.to, n, clients), t);
+            let (label, colour) = kind_mark(m.kind);
+            let selected = selection == Some(Selection::Message(m.id));
+            Mark { id: m.id, x, y, label, colour, reply: m.kind.is_reply(), held: m.held, selected }
+        })
+        .collect();
+    let crosses: Vec<Cross> = ctl
+        .journal()
+        .drops()
+        .iter()
+        .map(|d| {
+            let from = position(d.from, n, clients);
+            let (x, y) = along(from, position(d.to, n, clients), d.progress);
+            let age = view.now.saturating_sub(d.at) as f64 / DROP_MARK_LIFETIME as f64;
+            Cross { x, y, opacity: (1.0 - age).clamp(0.0, 1.0) }
+        })
+        .collect();
+    let drawn_count = marks.len();
+
+    // The marks as last painted, for clicks.
+    let drawn = use_mut_ref(Vec::<Mark>::new);
+    let canvas = use_node_ref();
+    let svg = use_node_ref();
+    let scale = *use_memo((), |_| canvas_scale());
+    let palette = use_mut_ref(|| None::<Palette>);
+    {
+        let (canvas, drawn) = (canvas.clone(), drawn.clone());
+        use_effect(move || {
+            if let Some(canvas) = canvas.cast::<HtmlCanvasElement>() {
+                let mut palette = palette.borrow_mut();
+                let palette = palette.get_or_insert_with(|| Palette::of(&canvas));
+                paint(
+                    &canvas,
+                    palette,
+                    scale,
+                    &Marks { timers: &timers, marks: &marks, crosses: &crosses },
+                );
+            }
+            *drawn.borrow_mut() = marks;
+        });
+    }
+    let onclick = ring_click(svg.clone(), drawn, on.clone());
     let clerks = (0..clients as u64).map(|c| {
         let (x, y) = position(Endpoint::Client(c), n, clients);
         html! {
@@ -111,18 +362,22 @@ pub fn Cluster(props: &PanelProps) -> Html {
     html! {
         <section class="panel cluster-panel" aria-labelledby="cluster-title">
             <h2 id="cluster-title">{ "Cluster" }</h2>
-            <svg class="ring" viewBox={format!("0 0 {SIZE} {SIZE}")} role="group"
-                aria-label="Servers on a ring, Clerks in the middle, messages in flight between them">
-                <circle class="ring-line" cx={CENTRE.to_string()} cy={CENTRE.to_string()} r={RING.to_string()} />
-                { for clerks }
-                { for servers }
-                { for messages }
-                { for drops }
-                if undrawn > 0 {
-                    <text class="undrawn" x="8" y={(SIZE - 8.0).to_string()}>
-                        { format!("+{undrawn} more messages in flight (not drawn)") }</text>
-                }
-            </svg>
+            <div class="ring-box">
+                <svg class="ring" viewBox={format!("0 0 {SIZE} {SIZE}")} role="group" ref={svg} {onclick}
+                    aria-label="Servers on a ring, Clerks in the middle, messages in flight between them">
+                    <circle class="ring-line" cx={CENTRE.to_string()} cy={CENTRE.to_string()} r={RING.to_string()} />
+                    { for clerks }
+                    { for servers }
+                    if undrawn > 0 {
+                        <text class="undrawn" x="8" y={(SIZE - 8.0).to_string()}>
+                            { format!("+{undrawn} more messages in flight (not drawn)") }</text>
+                    }
+                </svg>
+                // Keyboard and screen-reader users reach messages through the inspector's list.
+                <canvas class="ring-messages" ref={canvas} aria-hidden="true"
+                    width={(SIZE * scale).round().to_string()} height={(SIZE * scale).round().to_string()}
+                    data-drawn={drawn_count.to_string()} />
+            </div>
             <p class="legend">
                 <span class="m-vote">{ "● RequestVote" }</span>
                 <span class="m-append">{ "● AppendEntries" }</span>
@@ -135,77 +390,99 @@ pub fn Cluster(props: &PanelProps) -> Html {
     }
 }
 
-fn server(
-    s: &ServerView,
-    now: Time,
-    (x, y): (f64, f64),
+/// A server as the ring draws it: a memoised component, drawn again only when what it shows
+/// changes (its election timer moves every frame, and is painted on the canvas).
+#[derive(Properties, Clone, PartialEq)]
+struct ServerProps {
+    id: NodeId,
+    at: (f64, f64),
+    fill: &'static str,
+    role: &'static str,
+    lines: Vec<String>,
+    label: String,
     selected: bool,
-    group: Option<&str>,
-    on: &Callback<Command>,
-) -> Html {
-    let id = s.id;
-    let select = on.reform(move |_| Command::Select(Some(Selection::Server(id))));
-    let onkeydown = on.reform(move |_: KeyboardEvent| Command::Select(Some(Selection::Server(id))));
+    group: Option<&'static str>,
+    on: Callback<Command>,
+}
+
+impl ServerProps {
+    fn of(
+        s: &ServerView,
+        at: (f64, f64),
+        selected: bool,
+        group: Option<&'static str>,
+        on: &Callback<Command>,
+    ) -> ServerProps {
+        let id = s.id;
+        let (fill, role, lines, label) = match &s.raft {
+            None => (
+                "#3b4048",
+                "crashed",
+                vec!["crashed".to_string(), format!("T{} (disk)", s.persisted.term)],
+                format!("S{id}, crashed; its disk holds term {}", s.persisted.term),
+            ),
+            Some(r) => {
+                let vote = r.voted_for.map_or("–".to_string(), |v| format!("S{v}"));
+                let lines = vec![
+                    format!("T{} {}", r.term, role_letter(r.role)),
+                    match r.role {
+                        Role::Candidate => format!("votes {}", r.votes.len()),
+                        _ => format!("vote {vote}"),
+                    },
+                    format!("c{} a{}", r.commit_index, r.last_applied),
+                ];
+                let label = format!(
+                    "S{id}, {} in term {}, voted for {vote}, commit index {}, applied {}",
+                    role_name(r.role),
+                    r.term,
+                    r.commit_index,
+                    r.last_applied
+                );
+                (term_colour(r.term), role_name(r.role), lines, label)
+            }
+        };
+        ServerProps { id, at, fill, role, lines, label, selected, group, on: on.clone() }
+    }
+}
+
+#[function_component]
+fn ServerMark(p: &ServerProps) -> Html {
+    let (id, (x, y), group) = (p.id, p.at, p.group);
+    let select = p.on.reform(move |_| Command::Select(Some(Selection::Server(id))));
+    let enter = p.on.clone();
     let onkeydown = Callback::from(move |e: KeyboardEvent| {
         if e.key() == "Enter" {
-            onkeydown.emit(e);
+            enter.emit(Command::Select(Some(Selection::Server(id))));
         }
     });
-    let (fill, role, lines, timer, label) = match &s.raft {
-        None => (
-            "#3b4048",
-            "crashed",
-            vec!["crashed".to_string(), format!("T{} (disk)", s.persisted.term)],
-            Html::default(),
-            format!("S{id}, crashed; its disk holds term {}", s.persisted.term),
-        ),
-        Some(r) => {
-            let vote = r.voted_for.map_or("–".to_string(), |v| format!("S{v}"));
-            let mut lines = vec![format!("T{} {}", r.term, role_letter(r.role))];
-            lines.push(match r.role {
-                Role::Candidate => format!("votes {}", r.votes.len()),
-                _ => format!("vote {vote}"),
-            });
-            lines.push(format!("c{} a{}", r.commit_index, r.last_applied));
-            let timer = match r.election_deadline {
-                Some(deadline) if deadline > r.election_reset_at => {
-                    let span = (deadline - r.election_reset_at) as f64;
-                    let left = 1.0 - (now.saturating_sub(r.election_reset_at)) as f64 / span;
-                    html! { <path class="timer" d={arc(x, y, SERVER_R + 5.0, left)} /> }
-                }
-                _ => Html::default(),
-            };
-            let label = format!(
-                "S{id}, {} in term {}, voted for {vote}, commit index {}, applied {}",
-                role_name(r.role),
-                r.term,
-                r.commit_index,
-                r.last_applied
-            );
-            (term_colour(r.term), role_name(r.role), lines, timer, label)
-        }
-    };
     let group_label = group.map(|g| {
         html! { <text class="group-label" x={format!("{x:.1}")} y={format!("{:.1}", y - SERVER_R - 10.0)}
             text-anchor="middle">{ format!("group {g}") }</text> }
     });
     html! {
-        <g class={classes!("server", role, selected.then_some("selected"), group.map(|g| format!("group-{g}")))}
-            key={format!("s{id}")} tabindex="0" role="button" aria-label={label}
+        <g class={classes!("server", p.role, p.selected.then_some("selected"), group.map(|g| format!("group-{g}")))}
+            tabindex="0" role="button" aria-label={p.label.clone()}
             onclick={select} {onkeydown}>
-            { timer }
             // A partition group's colour as a ring (a drop shadow costs every frame's paint).
             if matches!(group, Some("B" | "C")) {
                 <circle class="halo" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={(SERVER_R + 9.0).to_string()} />
             }
-            <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={SERVER_R.to_string()} fill={fill} />
+            <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={SERVER_R.to_string()} fill={p.fill} />
             <text class="name" x={format!("{x:.1}")} y={format!("{:.1}", y - 12.0)} text-anchor="middle">{ format!("S{id}") }</text>
-            { for lines.iter().enumerate().map(|(i, l)| html! {
+            { for p.lines.iter().enumerate().map(|(i, l)| html! {
                 <text x={format!("{x:.1}")} y={format!("{:.1}", y + 2.0 + 11.0 * i as f64)} text-anchor="middle">{ l.clone() }</text>
             }) }
             { group_label }
         </g>
     }
+}
+
+/// How much of a server's election timeout is left (1 when just reset), if it is running.
+fn timer_left(s: &ServerView, now: Time) -> Option<f64> {
+    let r = s.raft.as_ref()?;
+    let deadline = r.election_deadline.filter(|&d| d > r.election_reset_at)?;
+    let span = (deadline - r.election_reset_at) as f64;
+    Some(1.0 - now.saturating_sub(r.election_reset_at) as f64 / span)
 }
 
 fn role_letter(role: Role) -> &'static str {
@@ -216,46 +493,62 @@ fn role_letter(role: Role) -> &'static str {
     }
 }
 
-fn message(
-    m: &MessageView,
-    now: Time,
-    from: (f64, f64),
-    to: (f64, f64),
-    selected: bool,
-    on: &Callback<Command>,
-) -> Html {
-    let span = m.deliver_at.saturating_sub(m.sent_at).max(1) as f64;
-    let t = now.saturating_sub(m.sent_at) as f64 / span;
-    let (x, y) = along(from, to, t);
-    let (text, class) = kind_mark(m.kind);
-    let id = m.id;
-    let select = on.reform(move |_| Command::Select(Some(Selection::Message(id))));
-    // A mark is made of as few attributes as can be: in a lab scenario nearly every message
-    // is new each frame. One attribute moves it; its shape's geometry is in the style sheet.
-    // Keyboard and screen-reader users reach messages through the inspector's list.
-    let shape = if m.kind.is_reply() {
-        html! { <rect /> }
-    } else {
-        html! { <circle /> }
-    };
-    html! {
-        <g class={classes!("message", class, m.held.then_some("held"), selected.then_some("selected"))}
-            key={id} onclick={select} transform={format!("translate({x:.1} {y:.1})")}>
-            { shape }
-            <text>{ text }</text>
-        </g>
-    }
+/// Selects the message drawn under a click on the ring, if any (a click on a server is the
+/// server's).
+fn ring_click(
+    svg: NodeRef,
+    drawn: Rc<RefCell<Vec<Mark>>>,
+    on: Callback<Command>,
+) -> Callback<MouseEvent> {
+    Callback::from(move |e: MouseEvent| {
+        let on_server = e
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .and_then(|t| t.closest(".server").ok().flatten())
+            .is_some();
+        let Some(svg) = svg.cast::<Element>() else { return };
+        let rect = svg.get_bounding_client_rect();
+        if on_server || rect.width() <= 0.0 || rect.height() <= 0.0 {
+            return;
+        }
+        let x = (f64::from(e.client_x()) - rect.left()) * SIZE / rect.width();
+        let y = (f64::from(e.client_y()) - rect.top()) * SIZE / rect.height();
+        if let Some(id) = hit(&drawn.borrow(), x, y) {
+            on.emit(Command::Select(Some(Selection::Message(id))));
+        }
+    })
 }
 
-fn drop_mark(d: &DropMark, now: Time, from: (f64, f64), to: (f64, f64)) -> Html {
-    let (x, y) = along(from, to, d.progress);
-    let age = now.saturating_sub(d.at) as f64 / DROP_MARK_LIFETIME as f64;
-    let opacity = format!("{:.2}", (1.0 - age).clamp(0.0, 1.0));
-    html! {
-        <g class="dropped" key={format!("d{}", d.id)} opacity={opacity} aria-hidden="true"
-            transform={format!("translate({x:.1} {y:.1})")}>
-            <line x1="-7" y1="-7" x2="7" y2="7" />
-            <line x1="-7" y1="7" x2="7" y2="-7" />
-        </g>
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(id: MessageId, x: f64, y: f64) -> Mark {
+        Mark {
+            id,
+            x,
+            y,
+            label: "AE",
+            colour: Colour::Append,
+            reply: false,
+            held: false,
+            selected: false,
+        }
+    }
+
+    #[test]
+    fn a_click_finds_the_nearest_message_within_reach() {
+        let marks = [mark(1, 100.0, 100.0), mark(2, 110.0, 100.0)];
+        assert_eq!(hit(&marks, 102.0, 101.0), Some(1));
+        assert_eq!(hit(&marks, 108.0, 99.0), Some(2));
+        assert_eq!(hit(&marks, 100.0, 111.0), Some(1), "within the radius and a finger's margin");
+        assert_eq!(hit(&marks, 100.0, 113.0), None);
+        assert_eq!(hit(&[], 100.0, 100.0), None);
+    }
+
+    #[test]
+    fn of_two_marks_on_one_spot_the_one_painted_last_is_picked() {
+        let marks = [mark(1, 50.0, 50.0), mark(2, 50.0, 50.0)];
+        assert_eq!(hit(&marks, 50.0, 50.0), Some(2));
     }
 }

@@ -10,9 +10,18 @@ pub async fn mount() -> Element {
     mount_with(Start::Playground(Settings::default()), false).await
 }
 
+/// The page's style sheet, so that the tests see the page laid out as visitors do.
+const STYLE: &str = include_str!("../../style.css");
+
 /// Renders a paused page that starts with `start` into a fresh div.
 pub async fn mount_with(start: Start, embed: bool) -> Element {
     let document = web_sys::window().unwrap().document().unwrap();
+    if document.get_element_by_id("page-style").is_none() {
+        let style = document.create_element("style").unwrap();
+        style.set_id("page-style");
+        style.set_text_content(Some(STYLE));
+        document.head().unwrap().append_child(&style).unwrap();
+    }
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
     // Test pages stack up below the fold: every panel is drawn, in view or not.

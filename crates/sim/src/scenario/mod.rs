@@ -51,10 +51,12 @@
 //! at the virtual microsecond it was given ([`Runner::act`]). Replaying it ([`Runner`]) gives
 //! the same run event for event, which is what time travel and permalinks ([`link`]) rest on.
 
+mod action;
 mod checkpoints;
 mod link;
 mod runner;
 
+pub use action::{Action, TimedAction};
 pub use checkpoints::{Checkpoints, DEFAULT_EVERY, DEFAULT_MAX, DEFAULT_MAX_BYTES};
 pub use link::{decode_link, encode_link, Link};
 pub use runner::{run, ActError, RunReport, RunVerdict, Runner};
@@ -62,10 +64,10 @@ pub use runner::{run, ActError, RunReport, RunVerdict, Runner};
 use std::fmt;
 
 use kv::{KvConfig, Op};
-use raft::{NodeId, Time, MILLISECOND};
+use raft::{Time, MILLISECOND};
 use serde::{Deserialize, Serialize};
 
-use crate::{MessageId, NetworkConfig, ServiceConfig, SimConfig};
+use crate::{NetworkConfig, ServiceConfig, SimConfig};
 
 /// The most servers a scenario may have.
 pub const MAX_SERVERS: usize = 9;
@@ -217,139 +219,6 @@ fn default_append() -> u32 {
     40
 }
 
-/// An action and when it happens: `at_ms`, or `at_us` for microsecond precision (exactly
-/// one of them).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TimedAction {
-    /// Virtual time, ms.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at_ms: Option<u64>,
-    /// Virtual time, µs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at_us: Option<Time>,
-    /// What happens.
-    #[serde(flatten)]
-    pub action: Action,
-}
-
-impl TimedAction {
-    /// `action` at virtual time `at` (written in ms when it is a whole number of them).
-    pub fn new(at: Time, action: Action) -> TimedAction {
-        let (at_ms, at_us) =
-            if at % MILLISECOND == 0 { (Some(at / MILLISECOND), None) } else { (None, Some(at)) };
-        TimedAction { at_ms, at_us, action }
-    }
-
-    /// When it happens, in virtual µs.
-    pub fn at(&self) -> Time {
-        self.at_us.unwrap_or_else(|| self.at_ms.unwrap_or(0).saturating_mul(MILLISECOND))
-    }
-}
-
-/// Something a scenario does to the cluster or asks of a Clerk.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "do", rename_all = "snake_case")]
-pub enum Action {
-    /// Split the servers into groups (others are cut off alone).
-    Partition {
-        /// The groups.
-        groups: Vec<Vec<NodeId>>,
-    },
-    /// Cut the current leader off in a minority with `followers` other servers (the lowest
-    /// numbered); the rest form the majority. Nothing happens if no server leads.
-    IsolateLeader {
-        /// How many followers stay with it.
-        #[serde(default)]
-        followers: usize,
-    },
-    /// Reconnect every server, and every Clerk to every server.
-    Heal,
-    /// Crash a server.
-    Crash {
-        /// Which.
-        server: NodeId,
-    },
-    /// Restart a server from its persister.
-    Restart {
-        /// Which.
-        server: NodeId,
-    },
-    /// Cut one server off.
-    Disconnect {
-        /// Which.
-        server: NodeId,
-    },
-    /// Reconnect one server.
-    Connect {
-        /// Which.
-        server: NodeId,
-    },
-    /// labrpc's unreliable mode on or off.
-    Unreliable {
-        /// On?
-        on: bool,
-    },
-    /// Long reordering on or off.
-    LongReordering {
-        /// On?
-        on: bool,
-    },
-    /// Add a scripted Clerk.
-    AddClerk,
-    /// Let a scripted Clerk reach exactly these servers (the lab's `ConnectClient`).
-    Reach {
-        /// Which scripted Clerk.
-        client: usize,
-        /// The servers it can reach.
-        servers: Vec<NodeId>,
-    },
-    /// A scripted Clerk's Get.
-    Get {
-        /// Which scripted Clerk.
-        client: usize,
-        /// The key.
-        key: String,
-    },
-    /// A scripted Clerk's Put.
-    Put {
-        /// Which scripted Clerk.
-        client: usize,
-        /// The key.
-        key: String,
-        /// The value.
-        value: String,
-    },
-    /// A scripted Clerk's Append.
-    Append {
-        /// Which scripted Clerk.
-        client: usize,
-        /// The key.
-        key: String,
-        /// The value.
-        value: String,
-    },
-    /// Keep a message in flight until it is delivered by hand.
-    HoldMessage {
-        /// The message.
-        message: MessageId,
-    },
-    /// Deliver a message (held or not) now.
-    DeliverMessage {
-        /// The message.
-        message: MessageId,
-    },
-    /// Lose a message.
-    DropMessage {
-        /// The message.
-        message: MessageId,
-    },
-    /// Send a copy of a message.
-    DuplicateMessage {
-        /// The message.
-        message: MessageId,
-    },
-}
-
 /// A scenario file that cannot be used, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioError(pub String);
@@ -361,82 +230,6 @@ impl fmt::Display for ScenarioError {
 }
 
 impl std::error::Error for ScenarioError {}
-
-impl Action {
-    /// A Clerk operation's scripted Clerk and operation.
-    pub fn op(&self) -> Option<(usize, Op)> {
-        match self {
-            Action::Get { client, key } => Some((*client, Op::get(key.clone()))),
-            Action::Put { client, key, value } => {
-                Some((*client, Op::put(key.clone(), value.clone())))
-            }
-            Action::Append { client, key, value } => {
-                Some((*client, Op::append(key.clone(), value.clone())))
-            }
-            _ => None,
-        }
-    }
-
-    /// Cut the current leader off in the largest minority of `servers`, so that the rest are a
-    /// majority and elect another (3 servers: alone; 5: with one follower; 7: with two).
-    pub fn isolate_leader_in_minority(servers: usize) -> Action {
-        Action::IsolateLeader { followers: (servers.saturating_sub(1) / 2).saturating_sub(1) }
-    }
-
-    /// The message it acts on, if any.
-    pub fn message(&self) -> Option<MessageId> {
-        match self {
-            Action::HoldMessage { message }
-            | Action::DeliverMessage { message }
-            | Action::DropMessage { message }
-            | Action::DuplicateMessage { message } => Some(*message),
-            _ => None,
-        }
-    }
-
-    /// The scripted Clerk it names, if any.
-    pub fn client(&self) -> Option<usize> {
-        match self {
-            Action::Get { client, .. }
-            | Action::Put { client, .. }
-            | Action::Append { client, .. }
-            | Action::Reach { client, .. } => Some(*client),
-            _ => None,
-        }
-    }
-
-    /// Checks it against a cluster of `servers`: servers that exist, groups that do not
-    /// overlap, Clerk numbers and operation sizes within bounds.
-    pub fn check(&self, servers: usize) -> Result<(), String> {
-        let named: Vec<NodeId> = match self {
-            Action::Crash { server }
-            | Action::Restart { server }
-            | Action::Disconnect { server }
-            | Action::Connect { server } => vec![*server],
-            Action::Partition { groups } => groups.iter().flatten().copied().collect(),
-            Action::Reach { servers, .. } => servers.clone(),
-            _ => Vec::new(),
-        };
-        if let Some(s) = named.iter().find(|&&s| s >= servers) {
-            return Err(format!("server {s} does not exist (servers = {servers})"));
-        }
-        if let Action::Partition { groups } = self {
-            let mut seen = vec![false; servers];
-            for &s in groups.iter().flatten() {
-                if std::mem::replace(&mut seen[s], true) {
-                    return Err(format!("server {s} is in two groups"));
-                }
-            }
-        }
-        if let Some(client) = self.client().filter(|&c| c >= MAX_CLIENTS) {
-            return Err(format!("client {client} is more than {MAX_CLIENTS}"));
-        }
-        if let Some((_, op)) = self.op() {
-            op.validate().map_err(|e| e.to_string())?;
-        }
-        Ok(())
-    }
-}
 
 impl ScenarioFile {
     /// The playground's own scenario: `servers` servers, one Clerk, links slow enough to
