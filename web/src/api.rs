@@ -36,6 +36,9 @@ use serde::Serialize;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
+use yew::functional::UseReducerDispatcher;
+
+use crate::app::{Action, Model};
 use crate::controller::{Command, Controller, MAX_SPEED, MIN_SPEED};
 use crate::files;
 use crate::journal::{attempt_error, drop_reason, endpoint_name, kind_name, role_name, Line};
@@ -46,7 +49,9 @@ const NAME: &str = "raftkv";
 
 type Method = Closure<dyn Fn(JsValue, JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>>;
 /// A method's body: the controller and up to four arguments in, a value or a reason out.
-type Body = Box<dyn Fn(&mut Controller, [JsValue; 4]) -> Result<JsValue, String>>;
+type Body = Rc<dyn Fn(&mut Controller, [JsValue; 4]) -> Result<JsValue, String>>;
+/// A method's result, set from inside the reducer.
+type Outcome = Rc<RefCell<Option<Result<JsValue, String>>>>;
 
 /// Subscribers by id.
 type Subscribers = Rc<RefCell<Vec<(u32, js_sys::Function)>>>;
@@ -228,26 +233,37 @@ fn publish(subscribers: &Subscribers, ctl: &RefCell<Controller>) {
     }
 }
 
-/// Installs `window.raftkv` over `ctl`; `redraw` re-renders the page after a call.
-pub fn install(ctl: Rc<RefCell<Controller>>, redraw: impl Fn() + 'static) -> Option<Api> {
+/// Installs `window.raftkv`: each call is dispatched to the page's reducer as an action,
+/// and what it made happen is then published to subscribers; `ctl` is the reducer's
+/// controller, read for that.
+pub fn install(
+    ctl: Rc<RefCell<Controller>>,
+    dispatcher: UseReducerDispatcher<Model>,
+) -> Option<Api> {
     let window = web_sys::window()?;
     let object = js_sys::Object::new();
-    let redraw = Rc::new(redraw);
     let subscribers: Subscribers = Rc::default();
     let next_id = Rc::new(std::cell::Cell::new(1u32));
     let mut methods = Vec::new();
     let mut add = |name: &str, f: Body| {
-        let (ctl, redraw, subscribers) = (ctl.clone(), redraw.clone(), subscribers.clone());
+        let (ctl, dispatcher, subscribers) = (ctl.clone(), dispatcher.clone(), subscribers.clone());
         let method: Method = Closure::new(move |a, b, c, d| {
-            // Nothing holds the state while JavaScript runs; should that ever change, a call
-            // is refused rather than the page panicking.
-            let result = match ctl.try_borrow_mut() {
-                Ok(mut ctl) => f(&mut ctl, [a, b, c, d]),
-                Err(_) => Err("raftkv is busy; call it again after this event".to_string()),
-            };
+            let outcome: Outcome = Rc::default();
+            // Nothing holds the state while JavaScript runs (the reducer and the panels call
+            // none); should that ever change, a call is refused rather than the page panicking.
+            if ctl.try_borrow_mut().is_ok() {
+                let (f, out) = (f.clone(), outcome.clone());
+                dispatcher.dispatch(Action::Api(Box::new(move |ctl| {
+                    *out.borrow_mut() = Some(f(ctl, [a, b, c, d]));
+                })));
+            }
             publish(&subscribers, &ctl);
-            redraw();
-            result.map_err(|why| js_sys::Error::new(&why).into())
+            let result = outcome.borrow_mut().take();
+            result
+                .unwrap_or_else(
+                    || Err("raftkv is busy; call it again after this event".to_string()),
+                )
+                .map_err(|why| js_sys::Error::new(&why).into())
         });
         let _ = js_sys::Reflect::set(&object, &name.into(), method.as_ref().unchecked_ref());
         methods.push(method);
@@ -255,7 +271,7 @@ pub fn install(ctl: Rc<RefCell<Controller>>, redraw: impl Fn() + 'static) -> Opt
     let done = |r: Result<(), String>| r.map(|()| JsValue::UNDEFINED);
     add(
         "load",
-        Box::new(move |c, [source, ..]| {
+        Rc::new(move |c, [source, ..]| {
             let text =
                 source.as_string().ok_or("load takes a lesson id or a scenario file's text")?;
             let file = match sim::lessons::find(text.trim()) {
@@ -268,24 +284,24 @@ pub fn install(ctl: Rc<RefCell<Controller>>, redraw: impl Fn() + 'static) -> Opt
     );
     add(
         "partition",
-        Box::new(move |c, [groups, ..]| {
+        Rc::new(move |c, [groups, ..]| {
             let groups: Vec<Vec<usize>> = serde_wasm_bindgen::from_value(groups).map_err(|_| {
                 "partition takes groups of server numbers, e.g. [[0, 1], [2, 3, 4]]".to_string()
             })?;
             done(c.apply(Command::Partition(groups)))
         }),
     );
-    add("heal", Box::new(move |c, _| done(c.apply(Command::Heal))));
-    add("isolateLeader", Box::new(move |c, _| done(c.apply(Command::IsolateLeader))));
-    add("crash", Box::new(move |c, [s, ..]| done(c.apply(Command::Crash(server(&s)?)))));
-    add("restart", Box::new(move |c, [s, ..]| done(c.apply(Command::Restart(server(&s)?)))));
+    add("heal", Rc::new(move |c, _| done(c.apply(Command::Heal))));
+    add("isolateLeader", Rc::new(move |c, _| done(c.apply(Command::IsolateLeader))));
+    add("crash", Rc::new(move |c, [s, ..]| done(c.apply(Command::Crash(server(&s)?)))));
+    add("restart", Rc::new(move |c, [s, ..]| done(c.apply(Command::Restart(server(&s)?)))));
     add(
         "setUnreliable",
-        Box::new(move |c, [on, ..]| done(c.apply(Command::SetUnreliable(on.is_truthy())))),
+        Rc::new(move |c, [on, ..]| done(c.apply(Command::SetUnreliable(on.is_truthy())))),
     );
     add(
         "op",
-        Box::new(move |c, [client, kind, key, value]| {
+        Rc::new(move |c, [client, kind, key, value]| {
             let client = client
                 .as_f64()
                 .filter(|n| n.fract() == 0.0 && *n >= 0.0)
@@ -306,7 +322,7 @@ pub fn install(ctl: Rc<RefCell<Controller>>, redraw: impl Fn() + 'static) -> Opt
     );
     add(
         "run",
-        Box::new(move |c, [ms, ..]| {
+        Rc::new(move |c, [ms, ..]| {
             let ms = ms
                 .as_f64()
                 .filter(|m| (0.0..=3.6e6).contains(m))
@@ -316,7 +332,7 @@ pub fn install(ctl: Rc<RefCell<Controller>>, redraw: impl Fn() + 'static) -> Opt
     );
     add(
         "travel",
-        Box::new(move |c, [ms, ..]| {
+        Rc::new(move |c, [ms, ..]| {
             let ms =
                 ms.as_f64().filter(|m| *m >= 0.0).ok_or("travel takes a virtual time in ms")?;
             c.apply(Command::Travel(ms as u64 * MILLISECOND))?;
@@ -327,7 +343,7 @@ pub fn install(ctl: Rc<RefCell<Controller>>, redraw: impl Fn() + 'static) -> Opt
     );
     add(
         "speed",
-        Box::new(move |c, [x, ..]| {
+        Rc::new(move |c, [x, ..]| {
             let x = x
                 .as_f64()
                 .filter(|x| (MIN_SPEED..=MAX_SPEED).contains(x))
@@ -335,10 +351,10 @@ pub fn install(ctl: Rc<RefCell<Controller>>, redraw: impl Fn() + 'static) -> Opt
             done(c.apply(Command::SetSpeed(x)))
         }),
     );
-    add("now", Box::new(move |c, _| Ok(JsValue::from_f64(c.runner().sim().now() as f64))));
+    add("now", Rc::new(move |c, _| Ok(JsValue::from_f64(c.runner().sim().now() as f64))));
     add(
         "play",
-        Box::new(move |c, _| {
+        Rc::new(move |c, _| {
             if !c.playing() {
                 c.apply(Command::TogglePlay)?;
             }
@@ -347,18 +363,18 @@ pub fn install(ctl: Rc<RefCell<Controller>>, redraw: impl Fn() + 'static) -> Opt
     );
     add(
         "pause",
-        Box::new(move |c, _| {
+        Rc::new(move |c, _| {
             if c.playing() {
                 c.apply(Command::TogglePlay)?;
             }
             Ok(JsValue::UNDEFINED)
         }),
     );
-    add("step", Box::new(move |c, _| done(c.apply(Command::Step))));
+    add("step", Rc::new(move |c, _| done(c.apply(Command::Step))));
     let subs = subscribers.clone();
     add(
         "subscribe",
-        Box::new(move |c, [f, ..]| {
+        Rc::new(move |c, [f, ..]| {
             let f: js_sys::Function =
                 f.dyn_into().map_err(|_| "subscribe takes a function".to_string())?;
             let id = next_id.get();
@@ -372,16 +388,16 @@ pub fn install(ctl: Rc<RefCell<Controller>>, redraw: impl Fn() + 'static) -> Opt
     let subs = subscribers.clone();
     add(
         "unsubscribe",
-        Box::new(move |_, [id, ..]| {
+        Rc::new(move |_, [id, ..]| {
             let id = id.as_f64().unwrap_or(-1.0);
             subs.borrow_mut().retain(|(i, _)| f64::from(*i) != id);
             Ok(JsValue::UNDEFINED)
         }),
     );
-    add("state", Box::new(move |c, _| state(c)));
+    add("state", Rc::new(move |c, _| state(c)));
     add(
         "link",
-        Box::new(move |c, _| Ok(format!("{}#run={}", files::page_address(), c.link()).into())),
+        Rc::new(move |c, _| Ok(format!("{}#run={}", files::page_address(), c.link()).into())),
     );
     let _ = js_sys::Reflect::set(&window, &NAME.into(), &object);
     Some(Api { _methods: methods, subscribers })

@@ -1,5 +1,6 @@
-//! The page: lays out the panels, runs the clock while playing and visible, and maps keys
-//! to commands.
+//! The page: its state as a reducer that clicks, keys, animation frames and API calls are
+//! dispatched to; the panels laid out, with commands reaching them through a context; the
+//! clock run while playing and visible; keys mapped to commands.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -16,15 +17,23 @@ use crate::controller::{Command, Controller};
 use crate::onscreen::{Onscreen, TEXT_INTERVAL_MS};
 use crate::start::Start;
 
-/// The controller as the panels receive it: shared, and compared by version so that every
-/// change re-renders them and nothing else does.
+/// The page's state as Yew holds it, in a reducer ([`Reducible`]): the controller, shared
+/// and changed in place (it holds a whole simulated cluster, which no action could afford to
+/// copy), and a version, so that each change compares unequal and re-renders what reads it.
 #[derive(Clone)]
 pub struct Model {
     ctl: Rc<RefCell<Controller>>,
     version: u64,
+    /// Changes that did not come from the clock (a visitor's command, an API call, a panel
+    /// scrolled into view): the panels drawn at a reading pace are drawn at once after one.
+    nudges: u64,
 }
 
 impl Model {
+    fn new(ctl: Controller) -> Model {
+        Model { ctl: Rc::new(RefCell::new(ctl)), version: 0, nudges: 0 }
+    }
+
     /// Reads the controller.
     pub fn get(&self) -> std::cell::Ref<'_, Controller> {
         self.ctl.borrow()
@@ -35,10 +44,15 @@ impl Model {
         self.version
     }
 
+    /// How many changes so far did not come from the clock.
+    pub fn nudges(&self) -> u64 {
+        self.nudges
+    }
+
     /// The same controller as of an earlier `version`: props equal to those a panel was
     /// drawn with then, so that it is not drawn again.
     pub fn at_version(&self, version: u64) -> Model {
-        Model { ctl: self.ctl.clone(), version }
+        Model { ctl: self.ctl.clone(), version, nudges: self.nudges }
     }
 }
 
@@ -48,13 +62,58 @@ impl PartialEq for Model {
     }
 }
 
+/// A call of the JavaScript API, run on the controller inside the reducer.
+pub type ApiCall = Box<dyn FnOnce(&mut Controller)>;
+
+/// What changes the page's state.
+pub enum Action {
+    /// A visitor's command: a click, a key.
+    Command(Command),
+    /// An animation frame, this many real ms after the last.
+    Frame(f64),
+    /// A call of the JavaScript API.
+    Api(ApiCall),
+    /// Nothing in the controller changed, but what is drawn should be (a panel came into view).
+    Redraw,
+}
+
+impl Reducible for Model {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut nudges = self.nudges + 1;
+        {
+            let mut ctl = self.ctl.borrow_mut();
+            match action {
+                // A refused command shows as the notice.
+                Action::Command(command) => drop(ctl.apply(command)),
+                Action::Frame(elapsed_ms) => {
+                    ctl.frame(elapsed_ms);
+                    nudges = self.nudges;
+                }
+                Action::Api(call) => call(&mut ctl),
+                Action::Redraw => {}
+            }
+        }
+        Rc::new(Model { ctl: self.ctl.clone(), version: self.version + 1, nudges })
+    }
+}
+
+/// Where the page's parts send the visitor's commands: into the reducer, through a context.
+#[derive(Clone, PartialEq)]
+pub struct Commands(Callback<Command>);
+
+/// The callback a component gives its buttons: it sends a [`Command`] to the page's state.
+#[hook]
+pub fn use_commands() -> Callback<Command> {
+    use_context::<Commands>().map_or_else(Callback::noop, |c| c.0)
+}
+
 /// The properties every panel takes.
 #[derive(Properties, Clone, PartialEq)]
 pub struct PanelProps {
     /// The page's state.
     pub model: Model,
-    /// Where commands go.
-    pub on: Callback<Command>,
 }
 
 /// The app's properties.
@@ -86,32 +145,27 @@ impl Default for AppProps {
 /// The playground.
 #[function_component]
 pub fn App(props: &AppProps) -> Html {
-    let ctl = {
+    let state = {
         let (start, autoplay) = (props.start.clone(), props.autoplay);
-        use_mut_ref(move || start.controller(autoplay))
+        use_reducer(move || Model::new(start.controller(autoplay)))
     };
-    let version = use_mut_ref(|| 0u64);
-    // Commands given (clicks, keys, API calls): what the visitor does shows at once.
-    let commands = use_mut_ref(|| 0u64);
-    let redraw = use_force_update();
+    let live: Model = (*state).clone();
+    let ctl = live.ctl.clone();
+    let dispatcher = state.dispatcher();
     let visible = use_state(|| !page_hidden());
 
     let api = use_mut_ref(|| None::<api::Api>);
     // Made once: a new callback every render would make every panel's props differ, and
-    // every panel draw again, each frame.
+    // every panel draw again, each frame. What a command makes happen reaches subscribers
+    // after the reducer is done, so that they may call the API themselves.
     let on = {
-        let (ctl, redraw, version, api, commands) =
-            (ctl.clone(), redraw.clone(), version.clone(), api.clone(), commands.clone());
+        let (ctl, dispatcher, api) = (ctl.clone(), dispatcher.clone(), api.clone());
         (*use_memo((), move |_| {
             Callback::from(move |command: Command| {
-                // A refused command shows as the notice.
-                let _ = ctl.borrow_mut().apply(command);
-                *version.borrow_mut() += 1;
-                *commands.borrow_mut() += 1;
+                dispatcher.dispatch(Action::Command(command));
                 if let Some(api) = &*api.borrow() {
                     api.publish(&ctl);
                 }
-                redraw.force_update();
             })
         }))
         .clone()
@@ -119,14 +173,9 @@ pub fn App(props: &AppProps) -> Html {
 
     // The JavaScript API for course pages, `window.raftkv`.
     {
-        let (ctl, redraw, version, api, commands) =
-            (ctl.clone(), redraw.clone(), version.clone(), api.clone(), commands.clone());
+        let (ctl, dispatcher, api) = (ctl.clone(), dispatcher.clone(), api.clone());
         use_effect_with((), move |_| {
-            *api.borrow_mut() = api::install(ctl, move || {
-                *version.borrow_mut() += 1;
-                *commands.borrow_mut() += 1;
-                redraw.force_update();
-            });
+            *api.borrow_mut() = api::install(ctl, dispatcher);
             move || drop(api.borrow_mut().take())
         });
     }
@@ -135,10 +184,10 @@ pub fn App(props: &AppProps) -> Html {
     let root = use_node_ref();
     let onscreen = use_mut_ref(|| None::<Onscreen>);
     {
-        let (onscreen, redraw, lazy) = (onscreen.clone(), redraw.clone(), props.lazy);
+        let (onscreen, dispatcher, lazy) = (onscreen.clone(), dispatcher.clone(), props.lazy);
         use_effect_with((), move |_| {
             if lazy {
-                *onscreen.borrow_mut() = Onscreen::new(move || redraw.force_update());
+                *onscreen.borrow_mut() = Onscreen::new(move || dispatcher.dispatch(Action::Redraw));
             }
             move || drop(onscreen.borrow_mut().take())
         });
@@ -184,39 +233,35 @@ pub fn App(props: &AppProps) -> Html {
     // The clock: one animation-frame loop while playing and visible, or while a replay or
     // the check has work left; none otherwise.
     let needs_frames = {
-        let c = ctl.borrow();
+        let c = live.get();
         (c.playing() && *visible) || c.busy()
     };
     {
-        let (ctl, redraw, version, api) =
-            (ctl.clone(), redraw.clone(), version.clone(), api.clone());
+        let (ctl, dispatcher, api) = (ctl.clone(), dispatcher.clone(), api.clone());
         use_effect_with(needs_frames, move |&run| {
             let frames = run.then(|| {
                 FrameLoop::start(move |elapsed| {
-                    ctl.borrow_mut().frame(elapsed);
+                    dispatcher.dispatch(Action::Frame(elapsed));
                     if let Some(api) = &*api.borrow() {
                         api.publish(&ctl);
                     }
-                    *version.borrow_mut() += 1;
-                    redraw.force_update();
                 })
             });
             move || drop(frames)
         });
     }
 
-    let live = Model { ctl: ctl.clone(), version: *version.borrow() };
-    let (commands, now) = (*commands.borrow(), now_ms());
+    let now = now_ms();
     // The ring animates every frame; the panels of text, the clock's line and the bars of
     // controls follow at a reading pace (and at once after a command).
     let model = |panel: &str| match &*onscreen.borrow() {
         Some(o) => {
             let interval = if panel == "cluster-title" { 0.0 } else { TEXT_INTERVAL_MS };
-            o.model_for(panel, &live, interval, commands, now)
+            o.model_for(panel, &live, interval, now)
         }
         None => live.clone(),
     };
-    let c = ctl.borrow();
+    let c = live.get();
     let view = c.view();
     let alerts = html! {
         <>
@@ -235,36 +280,36 @@ pub fn App(props: &AppProps) -> Html {
             }
         </>
     };
-    if props.embed {
-        return html! {
+    let page = if props.embed {
+        html! {
             <div class="app embed" ref={root}>
-                <SessionBar model={model("session")} on={on.clone()} embed=true />
+                <SessionBar model={model("session")} embed=true />
                 { alerts }
                 <main class="grid">
-                    <Cluster model={model("cluster-title")} on={on.clone()} />
-                    <Clerks model={model("clerk-title")} on={on.clone()} />
-                    <History model={model("history-title")} on={on.clone()} />
+                    <Cluster model={model("cluster-title")} />
+                    <Clerks model={model("clerk-title")} />
+                    <History model={model("history-title")} />
                 </main>
             </div>
-        };
-    }
-    html! {
+        }
+    } else {
+        html! {
         <div class="app" ref={root}>
             <header class="top">
                 <h1>{ "Raft KV playground" }</h1>
                 <Status model={model("status")} />
             </header>
-            <Controls model={model("controls")} on={on.clone()} />
-            <SessionBar model={model("session")} on={on.clone()} embed=false />
-            <LessonCard model={model("lesson-title")} on={on.clone()} />
+            <Controls model={model("controls")} />
+            <SessionBar model={model("session")} embed=false />
+            <LessonCard model={model("lesson-title")} />
             { alerts }
             <main class="grid">
-                <Cluster model={model("cluster-title")} on={on.clone()} />
-                <Inspector model={model("inspector-title")} on={on.clone()} />
-                <Logs model={model("logs-title")} on={on.clone()} />
-                <Clerks model={model("clerk-title")} on={on.clone()} />
-                <History model={model("history-title")} on={on.clone()} />
-                <EventLog model={model("events-title")} on={on.clone()} />
+                <Cluster model={model("cluster-title")} />
+                <Inspector model={model("inspector-title")} />
+                <Logs model={model("logs-title")} />
+                <Clerks model={model("clerk-title")} />
+                <History model={model("history-title")} />
+                <EventLog model={model("events-title")} />
             </main>
             <footer class="foot">
                 { {
@@ -276,9 +321,13 @@ pub fn App(props: &AppProps) -> Html {
                 } }
             </footer>
             if c.help() {
-                <Help on={on.clone()} />
+                <Help />
             }
         </div>
+        }
+    };
+    html! {
+        <ContextProvider<Commands> context={Commands(on)}>{ page }</ContextProvider<Commands>>
     }
 }
 

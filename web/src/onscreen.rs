@@ -23,8 +23,8 @@ pub const TEXT_INTERVAL_MS: f64 = 100.0;
 struct Seen {
     /// Panels out of view.
     hidden: HashSet<String>,
-    /// Per panel, the model's version it was last drawn with, the visitor's command count
-    /// then, and when.
+    /// Per panel, the model's version it was last drawn with, its count of changes not from
+    /// the clock then (see [`Model::nudges`]), and when.
     drawn: HashMap<String, (u64, u64, f64)>,
 }
 
@@ -71,26 +71,19 @@ impl Onscreen {
         }
     }
 
-    /// The model panel `name` is to draw at real time `now_ms`, `commands` visitor commands
-    /// into the page: the current one, or the one it was last drawn with (so that it is not
-    /// drawn again) while it is out of view, or, for a panel with an `interval_ms`, while
-    /// that has not passed since and no command came.
-    pub fn model_for(
-        &self,
-        name: &str,
-        model: &Model,
-        interval_ms: f64,
-        commands: u64,
-        now_ms: f64,
-    ) -> Model {
+    /// The model panel `name` is to draw at real time `now_ms`: the current one, or the one
+    /// it was last drawn with (so that it is not drawn again) while it is out of view, or, for
+    /// a panel with an `interval_ms`, while that has not passed since and nothing but the
+    /// clock changed the model.
+    pub fn model_for(&self, name: &str, model: &Model, interval_ms: f64, now_ms: f64) -> Model {
         let mut seen = self.seen.borrow_mut();
-        if let Some(&(version, at_command, at)) = seen.drawn.get(name) {
-            let due = commands != at_command || now_ms - at >= interval_ms;
+        if let Some(&(version, nudges, at)) = seen.drawn.get(name) {
+            let due = model.nudges() != nudges || now_ms - at >= interval_ms;
             if seen.hidden.contains(name) || !due {
                 return model.at_version(version);
             }
         }
-        seen.drawn.insert(name.to_string(), (model.version(), commands, now_ms));
+        seen.drawn.insert(name.to_string(), (model.version(), model.nudges(), now_ms));
         model.clone()
     }
 }

@@ -7,7 +7,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::seconds;
-use crate::app::{Model, PanelProps};
+use crate::app::{use_commands, Model, PanelProps};
 use crate::controller::Command;
 use crate::journal::{attempt_error, quoted, OpRecord, SHOWN_VALUE};
 
@@ -17,14 +17,15 @@ const SHOWN: usize = 6;
 /// Every Clerk, and a button to add one.
 #[function_component]
 pub fn Clerks(props: &PanelProps) -> Html {
+    let on = use_commands();
     let clients = props.model.get().view().clients.len() as ClientId;
     html! {
         <section class="panel clerk-panel" aria-labelledby="clerk-title">
             <h2 id="clerk-title">{ "Clerks" }</h2>
             { for (0..clients).map(|c| html! {
-                <ClerkCard key={c} client={c} model={props.model.clone()} on={props.on.clone()} />
+                <ClerkCard key={c} client={c} model={props.model.clone()} />
             }) }
-            <button onclick={props.on.reform(|_| Command::AddClerk)}>{ "Add a Clerk" }</button>
+            <button onclick={on.reform(|_| Command::AddClerk)}>{ "Add a Clerk" }</button>
         </section>
     }
 }
@@ -36,20 +37,18 @@ pub struct ClerkProps {
     pub client: ClientId,
     /// The page's state.
     pub model: Model,
-    /// Where commands go.
-    pub on: Callback<Command>,
 }
 
 /// One Clerk: inputs, buttons, where it stands, and its operations.
 #[function_component]
 pub fn ClerkCard(props: &ClerkProps) -> Html {
+    let on = &use_commands();
     let key = use_state(|| "x".to_string());
     let value = use_state(|| "1".to_string());
     let ctl = props.model.get();
     let view = ctl.view();
     let c = props.client;
     let clerk = &view.clients[c as usize];
-    let on = &props.on;
 
     let op = |kind: OpKind| {
         let (key, value) = (key.clone(), value.clone());

@@ -19,7 +19,7 @@ use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement};
 use yew::prelude::*;
 
 use super::term_colour;
-use crate::app::PanelProps;
+use crate::app::{use_commands, PanelProps};
 use crate::controller::{Command, Selection, GROUPS};
 use crate::journal::{role_name, DROP_MARK_LIFETIME};
 
@@ -277,18 +277,18 @@ fn paint(canvas: &HtmlCanvasElement, palette: &Palette, scale: f64, frame: &Mark
 /// The ring.
 #[function_component]
 pub fn Cluster(props: &PanelProps) -> Html {
+    let on = &use_commands();
     let ctl = props.model.get();
     let view = ctl.view();
     let (n, clients) = (view.servers.len(), view.clients.len());
     let selection = ctl.selection();
     let partitioned = view.groups.len() > 1;
-    let on = &props.on;
 
     let servers = view.servers.iter().map(|s| {
         let at = position(Endpoint::Server(s.id), n, clients);
         let selected = selection == Some(Selection::Server(s.id));
         let group = partitioned.then(|| GROUPS[ctl.groups()[s.id]]);
-        let p = ServerProps::of(s, at, selected, group, on);
+        let p = ServerProps::of(s, at, selected, group);
         html! { <ServerMark key={format!("s{}", s.id)} ..p /> }
     });
     let timers: Vec<Timer> = view
@@ -402,7 +402,6 @@ struct ServerProps {
     label: String,
     selected: bool,
     group: Option<&'static str>,
-    on: Callback<Command>,
 }
 
 impl ServerProps {
@@ -411,7 +410,6 @@ impl ServerProps {
         at: (f64, f64),
         selected: bool,
         group: Option<&'static str>,
-        on: &Callback<Command>,
     ) -> ServerProps {
         let id = s.id;
         let (fill, role, lines, label) = match &s.raft {
@@ -441,15 +439,16 @@ impl ServerProps {
                 (term_colour(r.term), role_name(r.role), lines, label)
             }
         };
-        ServerProps { id, at, fill, role, lines, label, selected, group, on: on.clone() }
+        ServerProps { id, at, fill, role, lines, label, selected, group }
     }
 }
 
 #[function_component]
 fn ServerMark(p: &ServerProps) -> Html {
     let (id, (x, y), group) = (p.id, p.at, p.group);
-    let select = p.on.reform(move |_| Command::Select(Some(Selection::Server(id))));
-    let enter = p.on.clone();
+    let on = use_commands();
+    let select = on.reform(move |_| Command::Select(Some(Selection::Server(id))));
+    let enter = on.clone();
     let onkeydown = Callback::from(move |e: KeyboardEvent| {
         if e.key() == "Enter" {
             enter.emit(Command::Select(Some(Selection::Server(id))));

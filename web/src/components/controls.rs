@@ -3,7 +3,7 @@
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::app::PanelProps;
+use crate::app::{use_commands, PanelProps};
 use crate::controller::{Command, Settings, GROUPS, MAX_RAFT_STATE_CHOICES, SKIP};
 
 /// A speed for reading: `0.05`, `1`, `100`.
@@ -20,9 +20,9 @@ pub fn speed_text(speed: f64) -> String {
 /// Clock, cluster and network controls.
 #[function_component]
 pub fn Controls(props: &PanelProps) -> Html {
+    let on = &use_commands();
     let ctl = props.model.get();
     let view = ctl.view();
-    let on = &props.on;
     let settings = ctl.settings().clone();
 
     let slider = (ctl.speed().log10() * 100.0).round() as i32;

@@ -2,18 +2,13 @@
 
 use yew::prelude::*;
 
+use crate::app::use_commands;
 use crate::controller::Command;
-
-/// The help overlay's properties.
-#[derive(Properties, Clone, PartialEq)]
-pub struct HelpProps {
-    /// Where commands go (to close it).
-    pub on: Callback<Command>,
-}
 
 /// Keys and how to read the picture.
 #[function_component]
-pub fn Help(props: &HelpProps) -> Html {
+pub fn Help() -> Html {
+    let on = use_commands();
     html! {
         <div class="help" role="dialog" aria-modal="true" aria-labelledby="help-title">
             <div class="help-box">
@@ -29,7 +24,7 @@ pub fn Help(props: &HelpProps) -> Html {
                 <p>{ "Servers are coloured by term; the arc around a follower is its election timer \
                       running out. Click a server or a message to inspect it, crash it, or hold, \
                       drop, duplicate or deliver it." }</p>
-                <button onclick={props.on.reform(|_| Command::ToggleHelp)} autofocus=true>{ "Close" }</button>
+                <button onclick={on.reform(|_| Command::ToggleHelp)} autofocus=true>{ "Close" }</button>
             </div>
         </div>
     }

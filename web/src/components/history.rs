@@ -9,7 +9,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::seconds;
-use crate::app::PanelProps;
+use crate::app::{use_commands, PanelProps};
 use crate::controller::{Command, Selection};
 use crate::journal::{quoted, SHOWN_VALUE};
 
@@ -26,6 +26,7 @@ const BAD_LISTED: usize = 20;
 /// The history panel.
 #[function_component]
 pub fn History(props: &PanelProps) -> Html {
+    let on = use_commands();
     // Where the window starts, once the visitor has moved it; `None` follows the newest.
     let pinned = use_state(|| None::<usize>);
     let ctl = props.model.get();
@@ -103,7 +104,7 @@ pub fn History(props: &PanelProps) -> Html {
                                     bad.contains(&i).then_some("bad"),
                                     (selected == Some(i)).then_some("selected"),
                                 );
-                                let on = props.on.reform(move |_| Command::Select(Some(Selection::Op(i))));
+                                let on = on.reform(move |_| Command::Select(Some(Selection::Op(i))));
                                 html! {
                                     <g {class} onclick={on} key={i}>
                                         <title>{ describe(e) }</title>
@@ -124,7 +125,7 @@ pub fn History(props: &PanelProps) -> Html {
                 <ul class="bad-ops">
                     { for bad.iter().take(BAD_LISTED).filter_map(|&i| history.get(i).map(|e| (i, e))).map(|(i, e)| html! {
                         <li key={i}>
-                            <button class="link" onclick={props.on.reform(move |_| Command::Select(Some(Selection::Op(i))))}>
+                            <button class="link" onclick={on.reform(move |_| Command::Select(Some(Selection::Op(i))))}>
                                 { describe(e) }
                             </button>
                         </li>

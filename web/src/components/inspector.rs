@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use super::history::describe;
 use super::seconds;
-use crate::app::PanelProps;
+use crate::app::{use_commands, PanelProps};
 use crate::controller::{Command, MessageAction, Selection};
 use crate::journal::{endpoint_name, kind_name, role_name};
 
@@ -17,9 +17,9 @@ const LISTED: usize = 12;
 /// The inspector panel.
 #[function_component]
 pub fn Inspector(props: &PanelProps) -> Html {
+    let on = &use_commands();
     let ctl = props.model.get();
     let view = ctl.view();
-    let on = &props.on;
     let body = match ctl.selection() {
         Some(Selection::Server(s)) => match view.servers.get(s) {
             Some(server) => server_details(server, on),

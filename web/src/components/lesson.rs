@@ -6,12 +6,13 @@ use sim::lessons;
 use sim::scenario::{Expectation, UnsafeMode};
 use yew::prelude::*;
 
-use crate::app::PanelProps;
+use crate::app::{use_commands, PanelProps};
 use crate::controller::Command;
 
 /// The lesson card; nothing for the plain playground.
 #[function_component]
 pub fn LessonCard(props: &PanelProps) -> Html {
+    let on = use_commands();
     let ctl = props.model.get();
     let file = ctl.runner().file();
     if file.description.is_empty() && file.lesson.is_none() {
@@ -65,12 +66,12 @@ pub fn LessonCard(props: &PanelProps) -> Html {
             <h2 id="lesson-title">{ file.name.clone() }</h2>
             <p class="description">{ file.description.clone() }</p>
             { for lesson_bugs.iter().map(|&m| {
-                let on = bugs.contains(&m);
+                let active = bugs.contains(&m);
                 html! {
-                    <p class={classes!("bug", on.then_some("on"))}>
-                        <strong>{ format!("Deliberate bug {}: {}", if on { "on" } else { "off" }, bug_name(m)) }</strong>{ " " }
-                        <button onclick={props.on.reform(move |_| Command::SetUnsafe(m, !on))}>
-                            { if on { "Switch it off and run again" } else { "Switch it on and run again" } }</button>
+                    <p class={classes!("bug", active.then_some("on"))}>
+                        <strong>{ format!("Deliberate bug {}: {}", if active { "on" } else { "off" }, bug_name(m)) }</strong>{ " " }
+                        <button onclick={on.reform(move |_| Command::SetUnsafe(m, !active))}>
+                            { if active { "Switch it off and run again" } else { "Switch it on and run again" } }</button>
                     </p>
                 }
             }) }

@@ -6,7 +6,7 @@ use sim::{ServerView, StoredValue, VIEW_VALUE_CHARS};
 use yew::prelude::*;
 
 use super::term_colour;
-use crate::app::{Model, PanelProps};
+use crate::app::{use_commands, Model, PanelProps};
 use crate::controller::{Command, Selection};
 use crate::journal::quoted;
 
@@ -16,6 +16,7 @@ const SHOWN: usize = 20;
 /// The logs of all servers.
 #[function_component]
 pub fn Logs(props: &PanelProps) -> Html {
+    let on = use_commands();
     let ctl = props.model.get();
     let view = ctl.view();
     // The entry that served the operation selected in the history, if any.
@@ -29,7 +30,7 @@ pub fn Logs(props: &PanelProps) -> Html {
         <section class="panel logs-panel" aria-labelledby="logs-title">
             <h2 id="logs-title">{ "Logs" }</h2>
             <p class="hint">{ "Solid = committed, dashed = not yet. ▣ = snapshot (last included index@term)." }</p>
-            { for view.servers.iter().map(|s| row(s, view.servers.len(), served, &props.model, &props.on)) }
+            { for view.servers.iter().map(|s| row(s, view.servers.len(), served, &props.model, &on)) }
         </section>
     }
 }

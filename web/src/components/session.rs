@@ -9,7 +9,7 @@ use sim::porcupine_json;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::app::Model;
+use crate::app::{use_commands, Model};
 use crate::controller::{Command, Settings};
 use crate::files;
 use crate::start::scenario_from_text;
@@ -19,8 +19,6 @@ use crate::start::scenario_from_text;
 pub struct SessionProps {
     /// The page's state.
     pub model: Model,
-    /// Where commands go.
-    pub on: Callback<Command>,
     /// The compact form for an embedded page.
     pub embed: bool,
 }
@@ -36,8 +34,8 @@ enum Shown {
 /// The session bar.
 #[function_component]
 pub fn SessionBar(props: &SessionProps) -> Html {
+    let on = &use_commands();
     let ctl = props.model.get();
-    let on = &props.on;
     let shown = use_state(|| Shown::Nothing);
     let now = ctl.runner().sim().now();
     let horizon = ctl.horizon().max(now);
