@@ -294,7 +294,7 @@ pub fn App(props: &AppProps) -> Html {
         }
     } else {
         html! {
-        <div class="app" ref={root}>
+        <div class={classes!("app", (!props.lazy).then_some("eager"))} ref={root}>
             <header class="top">
                 <h1>{ "Raft KV playground" }</h1>
                 <Status model={model("status")} />

@@ -10,6 +10,7 @@ mod common;
 use common::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web::Start;
 use web_sys::{
     CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlElement, MouseEvent, MouseEventInit,
 };
@@ -179,4 +180,48 @@ async fn a_click_on_a_message_painted_in_flight_inspects_it() {
     click_ring_at(&root, at).await;
     let shown = inspector();
     assert!(shown.contains("Message #") && !shown.contains("no longer in flight"), "{shown}");
+}
+
+#[wasm_bindgen_test]
+async fn the_log_grid_puts_each_index_in_one_column() {
+    let root = mount().await;
+    skip(&root, 1).await;
+    for _ in 0..3 {
+        click(&root, ".clerk-card", "Put").await;
+        skip(&root, 1).await;
+    }
+    let x = |e: &HtmlElement| e.get_bounding_client_rect().left();
+    let headers = all(&root, ".log-grid thead th.idx");
+    assert!(headers.len() >= 4, "a no-op and three Puts: {}", text_of(&root, ".log-grid"));
+    let rows = all(&root, ".log-grid tbody tr");
+    assert_eq!(rows.len(), 5);
+    for row in &rows {
+        let cells = all(row, "td.entry, td.empty");
+        assert_eq!(cells.len(), headers.len(), "{}", text(row));
+        for (cell, header) in cells.iter().zip(&headers) {
+            assert!((x(cell) - x(header)).abs() < 0.5, "index {} out of its column", text(header));
+        }
+        // Every server holds the same committed entries.
+        assert_eq!(count(row, "td.entry"), headers.len() as u32, "{}", text(row));
+    }
+    let first_row_terms: Vec<String> =
+        all(&rows[0], "td.entry .term").iter().map(|t| text(t)).collect();
+    for row in &rows[1..] {
+        let terms: Vec<String> = all(row, "td.entry .term").iter().map(|t| text(t)).collect();
+        assert_eq!(terms, first_row_terms, "log matching: same index, same term");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_log_grid_marks_the_deposed_leaders_conflicting_entry() {
+    let root = mount_with(Start::Lesson("two-leaders".into()), false).await;
+    skip(&root, 4).await;
+    let conflicts = all(&root, ".log-grid td.conflict");
+    assert!(!conflicts.is_empty(), "{}", text_of(&root, ".log-grid"));
+    assert!(conflicts.iter().all(|c| c.class_name().contains("uncommitted")));
+    let title = conflicts[0].get_attribute("title").unwrap_or_default();
+    assert!(title.contains("the leader has another term here"), "{title}");
+    // After the heal the old leader's entry is replaced: no conflict is left.
+    skip(&root, 4).await;
+    assert_eq!(count(&root, ".log-grid td.conflict"), 0, "{}", text_of(&root, ".log-grid"));
 }

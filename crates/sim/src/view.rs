@@ -41,9 +41,6 @@ pub struct ServerView {
     pub alive: bool,
     /// Its Raft state (none while crashed).
     pub raft: Option<RaftView>,
-    /// The window of its log that was asked for (see [`LogWindow`]), labelled for reading
-    /// (none while crashed).
-    pub entries: Vec<EntryLabel>,
     /// Its key/value map, in key order (empty while crashed).
     pub store: Vec<StoredValue>,
     /// Its session table: per Clerk, the last applied Put/Append's Seq.
@@ -126,8 +123,8 @@ pub struct MessageView {
     pub held: bool,
 }
 
-/// Which entries of each server's log a view labels: a view is taken every frame, so it
-/// never copies a whole log that grows with the run.
+/// Which entries of a server's log to label ([`Simulator::entry_labels`]): a page asks every
+/// frame, so it never copies a whole log that grows with the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LogWindow {
     /// The last index shown; `None`: the log's tail.
@@ -136,26 +133,14 @@ pub struct LogWindow {
     pub len: usize,
 }
 
-impl Default for LogWindow {
-    /// The newest 64 entries.
-    fn default() -> Self {
-        LogWindow { end: None, len: 64 }
-    }
-}
-
 impl Simulator {
-    /// The picture now, with each log's newest entries (see [`LogWindow::default`]).
+    /// The picture now (the logs' entries are read apart, [`Simulator::entry_labels`]).
     pub fn view(&self) -> SimView {
-        self.view_with(LogWindow::default())
-    }
-
-    /// The picture now, with `window` of each log.
-    pub fn view_with(&self, window: LogWindow) -> SimView {
         let n = self.config().servers;
         SimView {
             now: self.now(),
             seed: self.config().seed,
-            servers: (0..n).map(|s| self.server_view(s, window)).collect(),
+            servers: (0..n).map(|s| self.server_view(s)).collect(),
             messages: self
                 .in_flight()
                 .map(|m| MessageView {
@@ -179,38 +164,41 @@ impl Simulator {
         }
     }
 
-    fn server_view(&self, s: NodeId, window: LogWindow) -> ServerView {
+    /// Server `s`'s entries in `window`, labelled for reading (none while it is crashed, and
+    /// none below its snapshot).
+    pub fn entry_labels(&self, s: NodeId, window: LogWindow) -> Vec<EntryLabel> {
+        let Some(r) = self.raft(s) else { return Vec::new() };
+        let log = r.log();
+        let end = window.end.unwrap_or(log.last_index()).min(log.last_index());
+        let start = end.saturating_sub(window.len as Index).max(log.first_index() - 1) + 1;
+        (start..=end)
+            .filter_map(|index| Some((index, log.entry(index)?)))
+            .map(|(index, e)| {
+                let command = e.command.as_deref().map(Command::decode);
+                EntryLabel {
+                    index,
+                    term: e.term,
+                    committed: index <= r.commit_index(),
+                    label: match (&e.command, &command) {
+                        (None, _) => "no-op".to_string(),
+                        (Some(_), Some(Some(c))) => c.op.to_string(),
+                        (Some(bytes), _) => format!("{} bytes", bytes.len()),
+                    },
+                    client: command.flatten().map(|c| (c.client_id, c.seq)),
+                }
+            })
+            .collect()
+    }
+
+    fn server_view(&self, s: NodeId) -> ServerView {
         let raft = self.raft(s);
         let kv = self.kv(s);
-        let entries = raft.map_or_else(Vec::new, |r| {
-            let log = r.log();
-            let end = window.end.unwrap_or(log.last_index()).min(log.last_index());
-            let start = end.saturating_sub(window.len as Index).max(log.first_index() - 1) + 1;
-            (start..=end)
-                .filter_map(|index| Some((index, log.entry(index)?)))
-                .map(|(index, e)| {
-                    let command = e.command.as_deref().map(Command::decode);
-                    EntryLabel {
-                        index,
-                        term: e.term,
-                        committed: index <= r.commit_index(),
-                        label: match (&e.command, &command) {
-                            (None, _) => "no-op".to_string(),
-                            (Some(_), Some(Some(c))) => c.op.to_string(),
-                            (Some(bytes), _) => format!("{} bytes", bytes.len()),
-                        },
-                        client: command.flatten().map(|c| (c.client_id, c.seq)),
-                    }
-                })
-                .collect()
-        });
         let persister = self.persister(s);
         let stored = persister.hard_state().unwrap_or_default();
         ServerView {
             id: s,
             alive: raft.is_some(),
             raft: raft.map(|r| r.view()),
-            entries,
             store: kv.map_or_else(Vec::new, |k| {
                 k.store()
                     .iter()

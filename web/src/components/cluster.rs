@@ -38,7 +38,8 @@ fn position(e: Endpoint, servers: usize, clients: usize) -> (f64, f64) {
     match e {
         Endpoint::Server(s) => {
             let a = -PI / 2.0 + 2.0 * PI * s as f64 / servers as f64;
-            (CENTRE + RING * a.cos(), CENTRE + RING * a.sin())
+            // The browser's own trigonometry: Rust's would add its tables to the bundle.
+            (CENTRE + RING * js_sys::Math::cos(a), CENTRE + RING * js_sys::Math::sin(a))
         }
         Endpoint::Client(c) => {
             let offset = c as f64 - (clients.max(1) - 1) as f64 / 2.0;

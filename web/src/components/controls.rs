@@ -25,10 +25,11 @@ pub fn Controls(props: &PanelProps) -> Html {
     let view = ctl.view();
     let settings = ctl.settings().clone();
 
-    let slider = (ctl.speed().log10() * 100.0).round() as i32;
+    // The browser's logarithm and power: Rust's would add their code to the bundle.
+    let slider = (js_sys::Math::log10(ctl.speed()) * 100.0).round() as i32;
     let on_speed = on.reform(|e: InputEvent| {
         let v: f64 = e.target_unchecked_into::<HtmlInputElement>().value().parse().unwrap_or(0.0);
-        Command::SetSpeed(10f64.powf(v / 100.0))
+        Command::SetSpeed(js_sys::Math::pow(10.0, v / 100.0))
     });
     let on_servers = {
         let settings = settings.clone();

@@ -1,8 +1,13 @@
-//! Each server's log: entries coloured by term, committed or not, the snapshot prefix, the
-//! leader's next/match per follower, and an expandable key/value map and session table.
+//! Every server's log in one grid, one column per log index (as RaftScope draws it), so that
+//! log matching, conflicting entries and what is committed can be read down a column:
+//! entries coloured by term, dashed until committed, the snapshot prefix as one cell, each
+//! server's commit index marked, the leader's next and match index on each follower's row,
+//! and entries that differ from the leader's at the same index outlined. The grid follows
+//! the newest entries; it can be moved back. Under it, each server's key/value map and
+//! session table.
 
-use raft::{Index, NodeId};
-use sim::{ServerView, StoredValue, VIEW_VALUE_CHARS};
+use raft::{Index, NodeId, Role};
+use sim::{EntryLabel, LogWindow, ServerView, StoredValue, VIEW_VALUE_CHARS};
 use yew::prelude::*;
 
 use super::term_colour;
@@ -10,89 +15,202 @@ use crate::app::{use_commands, Model, PanelProps};
 use crate::controller::{Command, Selection};
 use crate::journal::quoted;
 
-/// How many of the newest entries a row shows.
-const SHOWN: usize = 20;
+/// How many log indices the grid shows at once.
+const COLUMNS: Index = 16;
 
 /// The logs of all servers.
 #[function_component]
 pub fn Logs(props: &PanelProps) -> Html {
     let on = use_commands();
+    // The last index shown, once the visitor has moved the grid back; `None` follows the tail.
+    let pinned = use_state(|| None::<Index>);
     let ctl = props.model.get();
     let view = ctl.view();
+    let sim = ctl.runner().sim();
     // The entry that served the operation selected in the history, if any.
     let served = match ctl.selection() {
-        Some(Selection::Op(i)) => {
-            ctl.runner().sim().history().get(i).and_then(|e| e.server.zip(e.index))
-        }
+        Some(Selection::Op(i)) => sim.history().get(i).and_then(|e| e.server.zip(e.index)),
         _ => None,
     };
+    let newest = view
+        .servers
+        .iter()
+        .map(|s| s.raft.as_ref().map_or(s.persisted.last_index, |r| r.last_log_index))
+        .max()
+        .unwrap_or(0);
+    let hi = pinned.map_or(newest, |p| p.min(newest)).max(COLUMNS.min(newest.max(1)));
+    let lo = hi.saturating_sub(COLUMNS - 1).max(1);
+    let window = LogWindow { end: Some(hi), len: COLUMNS as usize };
+    let rows: Vec<(&ServerView, Vec<EntryLabel>)> =
+        view.servers.iter().map(|s| (s, sim.entry_labels(s.id, window))).collect();
+    // The leader of the highest term, whose log the others are compared with.
+    let leader = view
+        .servers
+        .iter()
+        .filter_map(|s| s.raft.as_ref().filter(|r| r.role == Role::Leader))
+        .max_by_key(|r| r.term);
+    let leader_entries = leader
+        .and_then(|l| rows.iter().find(|(s, _)| s.id == l.id))
+        .map_or(&[][..], |(_, entries)| entries.as_slice());
+    let grid = Grid { lo, hi, served, leader, leader_entries };
+
+    let move_to = |end: Option<Index>| {
+        let pinned = pinned.clone();
+        Callback::from(move |_| pinned.set(end))
+    };
+    let older = move_to(Some(hi.saturating_sub(COLUMNS).max(COLUMNS.min(newest))));
+    let newer = move_to((hi + COLUMNS < newest).then_some(hi + COLUMNS));
     html! {
         <section class="panel logs-panel" aria-labelledby="logs-title">
             <h2 id="logs-title">{ "Logs" }</h2>
-            <p class="hint">{ "Solid = committed, dashed = not yet. ▣ = snapshot (last included index@term)." }</p>
-            { for view.servers.iter().map(|s| row(s, view.servers.len(), served, &props.model, &on)) }
+            <p class="hint">{ "One column per log index. Colour = term; solid = committed, dashed = not yet; \
+                ┃ = commit index; ▣ = snapshot (last included index@term); on a follower's row, \
+                ▸ = the leader's next index for it, ▁ = its match index; a red outline = not the \
+                leader's entry at that index." }</p>
+            <nav class="log-window" aria-label="Which indices the grid shows">
+                <button onclick={older} disabled={lo <= 1}>{ "◀ older" }</button>
+                <span>{ format!("indices {lo}–{hi} of {newest}") }</span>
+                <button onclick={newer} disabled={pinned.is_none()}>{ "newer ▶" }</button>
+                if pinned.is_some() {
+                    <button onclick={move_to(None)}>{ "follow the newest" }</button>
+                }
+            </nav>
+            <div class="log-scroll">
+                <table class="log-grid">
+                    <thead><tr>
+                        <th scope="col" class="who-col">{ "server" }</th>
+                        { for (lo..=hi).map(|i| html! { <th scope="col" class="idx">{ i }</th> }) }
+                        <th scope="col" class="sum-col">{ "" }</th>
+                    </tr></thead>
+                    <tbody>
+                        { for rows.iter().map(|(s, entries)| grid.row(s, entries, &on)) }
+                    </tbody>
+                </table>
+            </div>
+            { for view.servers.iter().map(|s| html! {
+                <KvState key={s.id} model={props.model.clone()} server={s.id} />
+            }) }
         </section>
     }
 }
 
-fn row(
-    s: &ServerView,
-    servers: usize,
+/// What every row of the grid is drawn against.
+struct Grid<'a> {
+    /// The first and last index shown.
+    lo: Index,
+    hi: Index,
+    /// The entry that served the selected operation.
     served: Option<(NodeId, Index)>,
-    model: &Model,
-    on: &Callback<Command>,
-) -> Html {
-    let id = s.id;
-    let Some(r) = &s.raft else {
-        return html! {
-            <div class="log-row crashed" key={id}>
-                <button class="who" onclick={on.reform(move |_| Command::Select(Some(Selection::Server(id))))}>
-                    { format!("S{id}") }</button>
-                <span class="muted">{ format!(
-                    "crashed — its disk keeps log up to {} (snapshot ≤ {}), term {}",
-                    s.persisted.last_index, s.persisted.last_included_index, s.persisted.term
-                ) }</span>
-            </div>
+    /// The leader of the highest term, and its entries shown.
+    leader: Option<&'a raft::RaftView>,
+    leader_entries: &'a [EntryLabel],
+}
+
+/// The entry at index `i` of `entries` (which hold consecutive indices).
+fn at(entries: &[EntryLabel], i: Index) -> Option<&EntryLabel> {
+    let first = entries.first()?.index;
+    entries.get(usize::try_from(i.checked_sub(first)?).ok()?)
+}
+
+impl Grid<'_> {
+    fn row(&self, s: &ServerView, entries: &[EntryLabel], on: &Callback<Command>) -> Html {
+        let id = s.id;
+        let columns = (self.hi - self.lo + 1) as usize;
+        let who = html! {
+            <th scope="row" class="who-col">
+                <button class="who" onclick={on.reform(move |_| Command::Select(Some(Selection::Server(id))))}
+                    aria-label={format!("Inspect S{id}")}>{ format!("S{id}") }</button>
+            </th>
         };
-    };
-    let shown = s.entries.len().min(SHOWN);
-    let hidden = (r.last_log_index - r.last_included_index) as usize - shown;
-    let snapshot = (r.last_included_index > 0).then(|| html! {
-        <span class="snap" title={format!("snapshot: entries up to {} ({} bytes)", r.last_included_index, r.snapshot_bytes)}
-            style={format!("border-color: {}", term_colour(r.last_included_term))}>
-            { format!("▣ ≤{}@{}", r.last_included_index, r.last_included_term) }
-        </span>
-    });
-    let progress = (!r.progress.is_empty()).then(|| html! {
-        <div class="progress" aria-label="The leader's next and match index per follower">
-            { for r.progress.iter().enumerate().take(servers).filter(|(f, _)| *f != id).map(|(f, p)| html! {
-                <span>{ format!("S{f} next {} match {}", p.next_index, p.match_index) }</span>
-            }) }
-        </div>
-    });
-    html! {
-        <div class={classes!("log-row", (r.role == raft::Role::Leader).then_some("leader"))} key={id}>
-            <button class="who" onclick={on.reform(move |_| Command::Select(Some(Selection::Server(id))))}
-                aria-label={format!("Inspect S{id}")}>{ format!("S{id}") }</button>
-            <ol class="entries" aria-label={format!("S{id} log, commit index {}", r.commit_index)}>
+        let Some(r) = &s.raft else {
+            let p = &s.persisted;
+            return html! {
+                <tr class="crashed" key={id}>
+                    { who }
+                    <td colspan={columns.to_string()} class="down">{ format!(
+                        "crashed — its disk keeps the log up to {} (snapshot ≤ {}), term {}",
+                        p.last_index, p.last_included_index, p.term
+                    ) }</td>
+                    <td class="sum-col" />
+                </tr>
+            };
+        };
+        // The leader's next and match index for this server, if it is a follower of it.
+        let progress = self
+            .leader
+            .filter(|l| l.id != id)
+            .and_then(|l| l.progress.get(id))
+            .map(|p| (p.next_index, p.match_index));
+        // The snapshot covers the indices up to its last included one: one cell for them.
+        let snap_end = r.last_included_index.min(self.hi);
+        let snapshot = (r.last_included_index >= self.lo).then(|| {
+            html! {
+                <td class="snap" colspan={(snap_end - self.lo + 1).to_string()}
+                    title={format!("snapshot: entries up to {}, term {} ({} bytes)",
+                        r.last_included_index, r.last_included_term, r.snapshot_bytes)}
+                    style={format!("border-color: {}", term_colour(r.last_included_term))}>
+                    { format!("▣ ≤{}@{}", r.last_included_index, r.last_included_term) }
+                </td>
+            }
+        });
+        let first = if r.last_included_index >= self.lo { snap_end + 1 } else { self.lo };
+        let cells = (first..=self.hi).map(|i| {
+            let marks = (progress.map(|p| p.0) == Some(i), progress.map(|p| p.1) == Some(i));
+            self.cell(id, i, at(entries, i), r.commit_index, marks)
+        });
+        // At the row's end, in short: the commit index, a snapshot left of the grid, and the
+        // leader's next/match for this server (in words in its title).
+        let mut summary = format!("c{}", r.commit_index);
+        let mut words = format!("commit index {}", r.commit_index);
+        if r.last_included_index > 0 && r.last_included_index < self.lo {
+            summary = format!("▣≤{} {summary}", r.last_included_index);
+            words.push_str(&format!("; snapshot up to {}", r.last_included_index));
+        }
+        if let Some((next, matched)) = progress {
+            summary.push_str(&format!(" n{next} m{matched}"));
+            words.push_str(&format!(
+                "; the leader's next index for it {next}, match index {matched}"
+            ));
+        }
+        html! {
+            <tr class={classes!((r.role == Role::Leader).then_some("leader"))} key={id}
+                aria-label={format!("S{id}, commit index {}, last index {}", r.commit_index, r.last_log_index)}>
+                { who }
                 { for snapshot }
-                if hidden > 0 {
-                    <li class="more">{ format!("…{hidden}") }</li>
-                }
-                { for s.entries.iter().skip(s.entries.len() - shown).map(|e| html! {
-                    <li key={e.index} class={classes!("entry", (!e.committed).then_some("uncommitted"),
-                            (served == Some((id, e.index))).then_some("served"))}
-                        style={format!("background: {}", term_colour(e.term))}
-                        title={format!("index {} term {}: {}{}", e.index, e.term, e.label,
-                            if e.committed { " (committed)" } else { " (not committed)" })}>
-                        <span class="idx">{ e.index }</span>
-                        <span class="lbl" aria-hidden="true">{ short(&e.label) }</span>
-                    </li>
-                }) }
-            </ol>
-            { for progress }
-            <KvState model={model.clone()} server={id} />
-        </div>
+                { for cells }
+                <td class="sum-col" title={words}>{ summary }</td>
+            </tr>
+        }
+    }
+
+    /// The cell of server `id` at index `i`; `(next, matched)`: the leader's next and match
+    /// index for this server are here.
+    fn cell(
+        &self,
+        id: NodeId,
+        i: Index,
+        entry: Option<&EntryLabel>,
+        commit: Index,
+        (next, matched): (bool, bool),
+    ) -> Html {
+        let commit_edge = (i == commit).then_some("commit");
+        let marks = classes!(next.then_some("next"), matched.then_some("match"), commit_edge);
+        let Some(e) = entry else {
+            return html! { <td class={classes!("empty", marks)} /> };
+        };
+        let conflict = at(self.leader_entries, i).is_some_and(|l| l.term != e.term);
+        let served = self.served == Some((id, i));
+        html! {
+            <td class={classes!("entry", (!e.committed).then_some("uncommitted"),
+                    conflict.then_some("conflict"), served.then_some("served"), marks)}
+                style={format!("background: {}", term_colour(e.term))}
+                title={format!("S{id} index {i}, term {}: {}{}{}", e.term, e.label,
+                    if e.committed { " (committed)" } else { " (not committed)" },
+                    if conflict { "; the leader has another term here" } else { "" })}>
+                <span class="term">{ format!("T{}", e.term) }</span>
+                <span class="lbl">{ short(&e.label) }</span>
+            </td>
+        }
     }
 }
 
@@ -141,7 +259,7 @@ pub fn KvState(props: &KvStateProps) -> Html {
     };
     html! {
         <details class="state" {ontoggle}>
-            <summary>{ format!("KV map ({} keys) · sessions ({}) · duplicates answered: {}",
+            <summary>{ format!("S{id}: KV map ({} keys) · sessions ({}) · duplicates answered: {}",
                 s.store.len(), s.sessions.len(), s.duplicates) }</summary>
             if *open {
                 <table class="kv">
