@@ -95,8 +95,8 @@ const HELPERS = () => {
         kv.speed(x);
       } else {
         via = 'slider';
-        const input = document.querySelector('.controls input[type=range]');
-        if (!input) throw new Error('no speed range input in .controls');
+        const input = document.querySelector('.controls .speed input');
+        if (!input) throw new Error('no speed range input in .controls .speed');
         input.value = String(Math.round(Math.log10(x) * 100));
         input.dispatchEvent(new Event('input', { bubbles: true }));
       }

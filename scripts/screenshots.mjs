@@ -54,7 +54,9 @@ await page.close();
 
 // 3. Snapshots: maxraftstate 400 bytes, a follower crashes, misses entries, and restarts.
 page = await open(1280, 900);
+await page.locator('.menu summary').click();
 await page.locator('.cluster-settings select').nth(1).selectOption('100');
+await page.keyboard.press('Escape');
 await page.waitForSelector('.ring .server.leader', { timeout: 5000 });
 await pause(page);
 await button(page, '.inspector-panel', 'S1').click();

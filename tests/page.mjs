@@ -111,6 +111,30 @@ const TESTS = {
     assert(second.problems.length === 0, `the console reported:\n  ${second.problems.join('\n  ')}`);
     await second.page.close();
   },
+
+  // The cluster comes first on every screen size, and the toolbar stays in view: on a phone
+  // the ring is in the first screen and the toolbar at its bottom, also after scrolling down.
+  async 'on a phone the cluster is in the first screen and the toolbar stays in view'() {
+    for (const [width, height] of [[390, 844], [1400, 1000]]) {
+      const { page } = await open();
+      await page.setViewportSize({ width, height });
+      await page.waitForTimeout(200);
+      const box = (selector) => page.locator(selector).first().boundingBox();
+      const ring = await box('.ring');
+      assert(ring && ring.y >= 0 && ring.y + ring.height <= height,
+        `${width} px: the ring is at ${ring && ring.y}–${ring && ring.y + ring.height}, not in the first ${height} px`);
+      for (const y of [0, 1500]) {
+        await page.evaluate((y) => window.scrollTo(0, y), y);
+        await page.waitForTimeout(100);
+        const bar = await box('.toolbar');
+        assert(bar && bar.y >= 0 && bar.y + bar.height <= height + 1,
+          `${width} px, scrolled to ${y}: the toolbar is at ${bar && bar.y}, out of view`);
+        const play = page.locator('.toolbar button.play');
+        assert(await play.isVisible(), `${width} px, scrolled to ${y}: no Play button in view`);
+      }
+      await page.close();
+    }
+  },
 };
 
 let passed = 0;

@@ -11,7 +11,8 @@ use yew::prelude::*;
 use crate::api;
 use crate::clock::{now_ms, page_hidden, FrameLoop, Listener};
 use crate::components::{
-    Clerks, Cluster, Controls, EventLog, Help, History, Inspector, LessonCard, Logs, SessionBar,
+    Clerks, Cluster, Controls, EventLog, Faults, Help, History, Inspector, LessonCard, Logs,
+    SessionBar,
 };
 use crate::controller::{Command, Controller};
 use crate::onscreen::{Onscreen, TEXT_INTERVAL_MS};
@@ -193,8 +194,10 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
     {
+        // Watched again when the set of panels may change (a lesson brings its card).
         let (onscreen, root) = (onscreen.clone(), root.clone());
-        use_effect(move || {
+        let scenario = live.get().runner().file().name.clone();
+        use_effect_with(scenario, move |_| {
             if let (Some(o), Some(root)) = (&*onscreen.borrow(), root.cast::<web_sys::Element>()) {
                 o.watch(&root);
             }
@@ -299,12 +302,17 @@ pub fn App(props: &AppProps) -> Html {
                 <h1>{ "Raft KV playground" }</h1>
                 <Status model={model("status")} />
             </header>
-            <Controls model={model("controls")} />
-            <SessionBar model={model("session")} embed=false />
-            <LessonCard model={model("lesson-title")} />
+            // The toolbar stays in view (at the top, or at the bottom of a phone's screen).
+            <div class="toolbar">
+                <Controls model={model("controls")} />
+                <SessionBar model={model("session")} embed=false />
+            </div>
             { alerts }
             <main class="grid">
-                <Cluster model={model("cluster-title")} />
+                <Cluster model={model("cluster-title")}>
+                    <Faults model={model("faults")} />
+                </Cluster>
+                <LessonCard model={model("lesson-title")} />
                 <Inspector model={model("inspector-title")} />
                 <Logs model={model("logs-title")} />
                 <Clerks model={model("clerk-title")} />

@@ -1,8 +1,8 @@
 //! Which panels to draw this frame, so that the page does the work of what is visible only:
 //! a panel scrolled out of view (as an `IntersectionObserver` tells) keeps the state it was
 //! last drawn with and is drawn afresh as it comes back; a panel of text is drawn at most
-//! every [`TEXT_INTERVAL_MS`] while the clock runs (more often than anyone reads it), and at
-//! once after a visitor's command.
+//! every [`TEXT_INTERVAL_MS`] while the clock runs (more often than anyone reads it), a few
+//! of them per frame, and at once after a visitor's command.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -19,8 +19,14 @@ const NAME: &str = "aria-labelledby";
 /// How often a panel of text is drawn while the clock runs, in real ms.
 pub const TEXT_INTERVAL_MS: f64 = 100.0;
 
+/// How many panels of text the clock may redraw in one frame: drawn all in the same frame,
+/// they would make one frame in six long; spread out, no frame is.
+const REDRAWS_PER_FRAME: usize = 2;
+
 #[derive(Default)]
 struct Seen {
+    /// The frame being drawn (its time), and how many panels the clock redrew in it.
+    frame: (f64, usize),
     /// Panels out of view.
     hidden: HashSet<String>,
     /// Per panel, the model's version it was last drawn with, its count of changes not from
@@ -77,10 +83,19 @@ impl Onscreen {
     /// clock changed the model.
     pub fn model_for(&self, name: &str, model: &Model, interval_ms: f64, now_ms: f64) -> Model {
         let mut seen = self.seen.borrow_mut();
+        if seen.frame.0 != now_ms {
+            seen.frame = (now_ms, 0);
+        }
         if let Some(&(version, nudges, at)) = seen.drawn.get(name) {
-            let due = model.nudges() != nudges || now_ms - at >= interval_ms;
+            let nudged = model.nudges() != nudges;
+            let due = nudged
+                || (now_ms - at >= interval_ms
+                    && (interval_ms == 0.0 || seen.frame.1 < REDRAWS_PER_FRAME));
             if seen.hidden.contains(name) || !due {
                 return model.at_version(version);
+            }
+            if !nudged && interval_ms > 0.0 {
+                seen.frame.1 += 1;
             }
         }
         seen.drawn.insert(name.to_string(), (model.version(), model.nudges(), now_ms));

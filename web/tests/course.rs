@@ -85,20 +85,20 @@ async fn time_travel_goes_back_and_resuming_forks_the_future() {
     session(&root).await;
     let end = text_of(&root, ".history-panel");
     // Back to 1.5 s: the Put was called at 1 s, the Append not yet.
-    change(&root, ".session .travel input", "1500").await;
+    change(&root, ".controls .travel input", "1500").await;
     assert!(text_of(&root, ".status").starts_with("t = 1.500 s"), "{}", text_of(&root, ".status"));
     let back = text_of(&root, ".history-panel");
     assert!(back.contains("Put(\"x\", \"1\")") && !back.contains("Append"), "{back}");
     assert_eq!(count(&root, ".ring .server.crashed"), 0, "S3 crashed only at 2 s");
     // Resuming without acting plays the recorded future again, identically.
     skip(&root, 5).await;
-    change(&root, ".session .travel input", "6000").await;
+    change(&root, ".controls .travel input", "6000").await;
     assert_eq!(text_of(&root, ".history-panel"), end);
     // Acting in the past drops the recorded future.
-    change(&root, ".session .travel input", "1500").await;
+    change(&root, ".controls .travel input", "1500").await;
     click(&root, ".inspector-panel", "S1").await;
     click(&root, ".inspector-panel", "Crash S1").await;
-    let max = root.query_selector(".session .travel input").unwrap().unwrap().get_attribute("max");
+    let max = root.query_selector(".controls .travel input").unwrap().unwrap().get_attribute("max");
     assert_eq!(max.as_deref(), Some("1500"));
     skip(&root, 3).await;
     assert!(!text_of(&root, ".history-panel").contains("Append"));

@@ -19,7 +19,8 @@ use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement};
 use yew::prelude::*;
 
 use super::term_colour;
-use crate::app::{use_commands, PanelProps};
+use crate::app::{use_commands, Model};
+use crate::clock::Listener;
 use crate::controller::{Command, Selection, GROUPS};
 use crate::journal::{role_name, DROP_MARK_LIFETIME};
 
@@ -157,16 +158,6 @@ fn hit(marks: &[Mark], x: f64, y: f64) -> Option<MessageId> {
         .map(|(_, id)| id)
 }
 
-/// The widest the ring is shown, in CSS pixels (`.ring-box` in the style sheet).
-const WIDEST_PX: f64 = 560.0;
-
-/// The canvas's pixels per view-box unit: enough for the widest ring on this screen, so that
-/// it stays sharp (the browser scales it down when the ring is smaller).
-fn canvas_scale() -> f64 {
-    let density = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).max(1.0);
-    density * WIDEST_PX / SIZE
-}
-
 /// The style sheet's colours, read once (reading them each frame would make the browser
 /// work out the page's style in the middle of the frame).
 struct Palette(Vec<String>);
@@ -202,82 +193,111 @@ struct Marks<'a> {
     crosses: &'a [Cross],
 }
 
-/// Paints a frame's marks, replacing what the canvas showed.
-fn paint(canvas: &HtmlCanvasElement, palette: &Palette, scale: f64, frame: &Marks) {
-    let Some(ctx) = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-    else {
-        return;
-    };
-    let paint_of = |c: Colour| palette.get(c);
-    let _ = ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0);
-    ctx.clear_rect(0.0, 0.0, SIZE, SIZE);
+/// The canvas's context, set up once: its scale, font and colours (setting a font parses
+/// it, each time).
+struct Painter {
+    ctx: CanvasRenderingContext2d,
+    palette: Palette,
+}
 
-    ctx.set_stroke_style_str(paint_of(Colour::Ink));
-    ctx.set_line_width(3.0);
-    ctx.set_global_alpha(0.55);
-    for t in frame.timers {
-        let start = -PI / 2.0;
-        ctx.begin_path();
-        let _ = ctx.arc(t.x, t.y, SERVER_R + 5.0, start, start + 2.0 * PI * t.left.clamp(0.0, 1.0));
-        ctx.stroke();
-    }
-
-    ctx.set_stroke_style_str(paint_of(Colour::Drop));
-    ctx.set_line_width(3.5);
-    ctx.set_line_cap("round");
-    for c in frame.crosses {
-        ctx.set_global_alpha(c.opacity);
-        ctx.begin_path();
-        ctx.move_to(c.x - 7.0, c.y - 7.0);
-        ctx.line_to(c.x + 7.0, c.y + 7.0);
-        ctx.move_to(c.x - 7.0, c.y + 7.0);
-        ctx.line_to(c.x + 7.0, c.y - 7.0);
-        ctx.stroke();
-    }
-    ctx.set_global_alpha(1.0);
-
-    let dashed = js_sys::Array::of2(&JsValue::from(2.0), &JsValue::from(2.0));
-    let solid = js_sys::Array::new();
-    ctx.set_font("700 8px system-ui, sans-serif");
-    ctx.set_text_align("center");
-    ctx.set_text_baseline("middle");
-    for m in frame.marks {
-        ctx.begin_path();
-        if m.reply {
-            ctx.rect(m.x - 8.0, m.y - 8.0, 16.0, 16.0);
-        } else {
-            let _ = ctx.arc(m.x, m.y, MARK_R, 0.0, 2.0 * PI);
-        }
-        ctx.set_fill_style_str(paint_of(m.colour));
-        ctx.fill();
-        let (stroke, width) = if m.selected {
-            (paint_of(Colour::Ink), 3.0)
-        } else if m.held {
-            (paint_of(Colour::Ink), 2.0)
-        } else {
-            ("#fff", 1.5)
+impl Painter {
+    /// Sizes the canvas to the pixels it covers on this screen (no more: in a browser
+    /// without a GPU every pixel is copied every frame), and sets its context up.
+    fn new(canvas: &HtmlCanvasElement) -> Option<Painter> {
+        let density = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).max(1.0);
+        // Not laid out yet (a panel out of view): as wide as the ring is ever shown.
+        let css = match f64::from(canvas.client_width()) {
+            w if w >= 100.0 => w,
+            _ => 560.0,
         };
-        if m.held {
-            let _ = ctx.set_line_dash(&dashed);
-        }
-        ctx.set_stroke_style_str(stroke);
-        ctx.set_line_width(width);
-        ctx.stroke();
-        if m.held {
-            let _ = ctx.set_line_dash(&solid);
-        }
-        ctx.set_fill_style_str("#fff");
-        let _ = ctx.fill_text(m.label, m.x, m.y);
+        let pixels = (css * density).round();
+        canvas.set_width(pixels as u32);
+        canvas.set_height(pixels as u32);
+        let scale = pixels / SIZE;
+        let ctx = canvas.get_context("2d").ok()??.dyn_into::<CanvasRenderingContext2d>().ok()?;
+        let _ = ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0);
+        ctx.set_font("700 8px system-ui, sans-serif");
+        ctx.set_text_align("center");
+        ctx.set_text_baseline("middle");
+        ctx.set_line_cap("round");
+        Some(Painter { ctx, palette: Palette::of(canvas) })
     }
+
+    /// Paints a frame's marks, replacing what the canvas showed.
+    fn paint(&self, frame: &Marks) {
+        let (ctx, paint_of) = (&self.ctx, |c: Colour| self.palette.get(c));
+        ctx.clear_rect(0.0, 0.0, SIZE, SIZE);
+
+        ctx.set_stroke_style_str(paint_of(Colour::Ink));
+        ctx.set_line_width(3.0);
+        ctx.set_global_alpha(0.55);
+        for t in frame.timers {
+            let start = -PI / 2.0;
+            ctx.begin_path();
+            let _ =
+                ctx.arc(t.x, t.y, SERVER_R + 5.0, start, start + 2.0 * PI * t.left.clamp(0.0, 1.0));
+            ctx.stroke();
+        }
+
+        ctx.set_stroke_style_str(paint_of(Colour::Drop));
+        ctx.set_line_width(3.5);
+        for c in frame.crosses {
+            ctx.set_global_alpha(c.opacity);
+            ctx.begin_path();
+            ctx.move_to(c.x - 7.0, c.y - 7.0);
+            ctx.line_to(c.x + 7.0, c.y + 7.0);
+            ctx.move_to(c.x - 7.0, c.y + 7.0);
+            ctx.line_to(c.x + 7.0, c.y - 7.0);
+            ctx.stroke();
+        }
+        ctx.set_global_alpha(1.0);
+
+        let dashed = js_sys::Array::of2(&JsValue::from(2.0), &JsValue::from(2.0));
+        let solid = js_sys::Array::new();
+        for m in frame.marks {
+            ctx.begin_path();
+            if m.reply {
+                ctx.rect(m.x - 8.0, m.y - 8.0, 16.0, 16.0);
+            } else {
+                let _ = ctx.arc(m.x, m.y, MARK_R, 0.0, 2.0 * PI);
+            }
+            ctx.set_fill_style_str(paint_of(m.colour));
+            ctx.fill();
+            let (stroke, width) = if m.selected {
+                (paint_of(Colour::Ink), 3.0)
+            } else if m.held {
+                (paint_of(Colour::Ink), 2.0)
+            } else {
+                ("#fff", 1.5)
+            };
+            if m.held {
+                let _ = ctx.set_line_dash(&dashed);
+            }
+            ctx.set_stroke_style_str(stroke);
+            ctx.set_line_width(width);
+            ctx.stroke();
+            if m.held {
+                let _ = ctx.set_line_dash(&solid);
+            }
+            ctx.set_fill_style_str("#fff");
+            let _ = ctx.fill_text(m.label, m.x, m.y);
+        }
+    }
+}
+
+/// The ring's properties.
+#[derive(Properties, Clone, PartialEq)]
+pub struct ClusterProps {
+    /// The page's state.
+    pub model: Model,
+    /// What goes under the ring (the network's faults).
+    #[prop_or_default]
+    pub children: Html,
 }
 
 /// The ring.
 #[function_component]
-pub fn Cluster(props: &PanelProps) -> Html {
+pub fn Cluster(props: &ClusterProps) -> Html {
     let on = &use_commands();
     let ctl = props.model.get();
     let view = ctl.view();
@@ -331,20 +351,25 @@ pub fn Cluster(props: &PanelProps) -> Html {
     let drawn = use_mut_ref(Vec::<Mark>::new);
     let canvas = use_node_ref();
     let svg = use_node_ref();
-    let scale = *use_memo((), |_| canvas_scale());
-    let palette = use_mut_ref(|| None::<Palette>);
+    let painter = use_mut_ref(|| None::<Painter>);
+    // Made again, at the new size, after the window is resized.
+    {
+        let painter = painter.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window()
+                .map(|w| Listener::new(&w, "resize", move |_| drop(painter.borrow_mut().take())));
+            move || drop(listener)
+        });
+    }
     {
         let (canvas, drawn) = (canvas.clone(), drawn.clone());
         use_effect(move || {
-            if let Some(canvas) = canvas.cast::<HtmlCanvasElement>() {
-                let mut palette = palette.borrow_mut();
-                let palette = palette.get_or_insert_with(|| Palette::of(&canvas));
-                paint(
-                    &canvas,
-                    palette,
-                    scale,
-                    &Marks { timers: &timers, marks: &marks, crosses: &crosses },
-                );
+            let mut painter = painter.borrow_mut();
+            if painter.is_none() {
+                *painter = canvas.cast::<HtmlCanvasElement>().and_then(|c| Painter::new(&c));
+            }
+            if let Some(painter) = &*painter {
+                painter.paint(&Marks { timers: &timers, marks: &marks, crosses: &crosses });
             }
             *drawn.borrow_mut() = marks;
         });
@@ -376,7 +401,6 @@ pub fn Cluster(props: &PanelProps) -> Html {
                 </svg>
                 // Keyboard and screen-reader users reach messages through the inspector's list.
                 <canvas class="ring-messages" ref={canvas} aria-hidden="true"
-                    width={(SIZE * scale).round().to_string()} height={(SIZE * scale).round().to_string()}
                     data-drawn={drawn_count.to_string()} />
             </div>
             <p class="legend">
@@ -387,6 +411,7 @@ pub fn Cluster(props: &PanelProps) -> Html {
                 <span class="m-clerk">{ "● Clerk" }</span>
                 <span>{ "circle = request, square = reply, dashed = held" }</span>
             </p>
+            { props.children.clone() }
         </section>
     }
 }

@@ -40,7 +40,7 @@ pub fn LessonCard(props: &PanelProps) -> Html {
                     Expectation::NotLinearizable => "Caught: the history is not linearizable",
                     Expectation::InvariantBroken => "Caught: an invariant broke",
                 } }</h3>
-                <p>{ explain }</p>
+                { paragraphs(&explain) }
             </div>
         },
         (Some(o), _) => html! {
@@ -64,7 +64,7 @@ pub fn LessonCard(props: &PanelProps) -> Html {
     html! {
         <section class="panel lesson" aria-labelledby="lesson-title">
             <h2 id="lesson-title">{ file.name.clone() }</h2>
-            <p class="description">{ file.description.clone() }</p>
+            <div class="description">{ paragraphs(&file.description) }</div>
             { for lesson_bugs.iter().map(|&m| {
                 let active = bugs.contains(&m);
                 html! {
@@ -87,4 +87,14 @@ pub fn bug_name(mode: UnsafeMode) -> &'static str {
         UnsafeMode::NoDedup => "no de-duplication of retried operations (no_dedup)",
         UnsafeMode::ForgetVotedFor => "Raft does not persist votedFor (forget_voted_for)",
     }
+}
+
+/// A lesson's text as paragraphs: its files wrap lines by hand, and a blank line starts a
+/// paragraph, so that the panel's width decides where lines break.
+fn paragraphs(text: &str) -> Html {
+    text.split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .map(|p| html! { <p>{ p }</p> })
+        .collect()
 }

@@ -79,7 +79,7 @@ pub fn Logs(props: &PanelProps) -> Html {
                 <table class="log-grid">
                     <thead><tr>
                         <th scope="col" class="who-col">{ "server" }</th>
-                        { for (lo..=hi).map(|i| html! { <th scope="col" class="idx">{ i }</th> }) }
+                        { for (lo..=hi).map(|i| html! { <th key={i} scope="col" class="idx">{ i }</th> }) }
                         <th scope="col" class="sum-col">{ "" }</th>
                     </tr></thead>
                     <tbody>
@@ -184,7 +184,8 @@ impl Grid<'_> {
     }
 
     /// The cell of server `id` at index `i`; `(next, matched)`: the leader's next and match
-    /// index for this server are here.
+    /// index for this server are here. Keyed by index: as the grid follows the tail, cells
+    /// move along with their entries instead of every cell being written again.
     fn cell(
         &self,
         id: NodeId,
@@ -196,12 +197,12 @@ impl Grid<'_> {
         let commit_edge = (i == commit).then_some("commit");
         let marks = classes!(next.then_some("next"), matched.then_some("match"), commit_edge);
         let Some(e) = entry else {
-            return html! { <td class={classes!("empty", marks)} /> };
+            return html! { <td key={i} class={classes!("empty", marks)} /> };
         };
         let conflict = at(self.leader_entries, i).is_some_and(|l| l.term != e.term);
         let served = self.served == Some((id, i));
         html! {
-            <td class={classes!("entry", (!e.committed).then_some("uncommitted"),
+            <td key={i} class={classes!("entry", (!e.committed).then_some("uncommitted"),
                     conflict.then_some("conflict"), served.then_some("served"), marks)}
                 style={format!("background: {}", term_colour(e.term))}
                 title={format!("S{id} index {i}, term {}: {}{}{}", e.term, e.label,

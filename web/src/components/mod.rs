@@ -13,7 +13,7 @@ pub mod session;
 
 pub use clerk::Clerks;
 pub use cluster::Cluster;
-pub use controls::Controls;
+pub use controls::{Controls, Faults};
 pub use event_log::EventLog;
 pub use help::Help;
 pub use history::History;

@@ -1,15 +1,17 @@
-//! The session bar: which scenario runs (the playground, a lesson, a file), the time slider
-//! for travelling back through the recorded run, and sharing it — a permalink, the scenario
-//! as a file, the history and the trace as downloads, an embed snippet for a course page.
+//! The scenario menu: which scenario runs (the playground, a lesson, a file), the cluster's
+//! settings, and sharing the run — a permalink, the scenario as a file, the history and the
+//! trace as downloads, an embed snippet for a course page. Embedded, a compact clock bar.
 
-use raft::Time;
 use sim::lab::kv_suite::GENERIC_TESTS;
 use sim::lessons;
 use sim::porcupine_json;
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlDetailsElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::app::{use_commands, Model};
+use crate::clock::Listener;
+use crate::components::controls::{cluster_settings, travel_slider};
 use crate::controller::{Command, Settings};
 use crate::files;
 use crate::start::scenario_from_text;
@@ -37,24 +39,37 @@ pub fn SessionBar(props: &SessionProps) -> Html {
     let on = &use_commands();
     let ctl = props.model.get();
     let shown = use_state(|| Shown::Nothing);
-    let now = ctl.runner().sim().now();
-    let horizon = ctl.horizon().max(now);
     let file = ctl.runner().file();
     let lesson_id = lessons::id_of(&file.name);
-
-    let on_travel = on.reform(|e: Event| {
-        let ms: f64 = e.target_unchecked_into::<HtmlInputElement>().value().parse().unwrap_or(0.0);
-        Command::Travel((ms * 1000.0) as Time)
-    });
-    let slider = html! {
-        <label class="travel" title="Drag back to replay the run to that moment; act there and the old future is dropped">
-            { "Time " }
-            <input type="range" min="0" max={(horizon / 1000).to_string()} step="10"
-                value={(now / 1000).to_string()} onchange={on_travel}
-                aria-valuetext={format!("{:.2} s of {:.2} s", now as f64 / 1e6, horizon as f64 / 1e6)} />
-            <output>{ format!("{:.2} / {:.2} s", now as f64 / 1e6, horizon as f64 / 1e6) }</output>
-        </label>
-    };
+    let slider = travel_slider(&ctl, on);
+    // The menu closes when the visitor clicks anywhere else, or presses Escape.
+    let menu = use_node_ref();
+    {
+        let menu = menu.clone();
+        use_effect_with((), move |_| {
+            let close = move |e: web_sys::Event| {
+                let Some(details) = menu.cast::<HtmlDetailsElement>() else { return };
+                let inside = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+                    .is_some_and(|t| details.contains(Some(&t)));
+                let escape = e.dyn_ref::<KeyboardEvent>().is_some_and(|k| k.key() == "Escape");
+                if details.open() && (escape || !inside) {
+                    details.set_open(false);
+                }
+            };
+            let document = web_sys::window().and_then(|w| w.document());
+            let listeners = document.map(|d| {
+                let close = std::rc::Rc::new(close);
+                let (a, b) = (close.clone(), close);
+                (
+                    Listener::new(&d, "pointerdown", move |e| a(e)),
+                    Listener::new(&d, "keydown", move |e| b(e)),
+                )
+            });
+            move || drop(listeners)
+        });
+    }
     // Links and files are made on click, not on every frame.
     let model = props.model.clone();
     let full_url = move || format!("{}#run={}", files::page_address(), model.get().link());
@@ -136,7 +151,12 @@ pub fn SessionBar(props: &SessionProps) -> Html {
     };
 
     html! {
-        <nav class="session" aria-label="Scenario, time travel and sharing">
+        <details class="session menu" ref={menu}>
+            <summary>
+                <span class="short" aria-hidden="true">{ "☰ Scenario" }</span>
+                <span class="long">{ "Scenario · files · sharing" }</span>
+            </summary>
+            <div class="menu-body">
             <fieldset>
                 <legend>{ "Scenario" }</legend>
                 <select onchange={on_pick} aria-label="Scenario">
@@ -153,8 +173,8 @@ pub fn SessionBar(props: &SessionProps) -> Html {
                     </optgroup>
                 </select>
                 <button onclick={on.reform(|_| Command::Travel(0))} title="Replay this run from its start">{ "From start" }</button>
-                { slider }
             </fieldset>
+            { cluster_settings(&ctl, on) }
             <fieldset>
                 <legend>{ "Share" }</legend>
                 <button class="copy-link" onclick={on_copy_link}>{ "Copy link" }</button>
@@ -174,6 +194,7 @@ pub fn SessionBar(props: &SessionProps) -> Html {
                     <p class="shown">{ "Embed snippet (copied): " }<input class="embed-text" readonly=true value={snippet.clone()} /></p>
                 },
             } }
-        </nav>
+            </div>
+        </details>
     }
 }
