@@ -17,7 +17,7 @@ use crate::app::Model;
 /// A panel is named by its heading's id (its `aria-labelledby`).
 const NAME: &str = "aria-labelledby";
 /// How often a panel of text is drawn while the clock runs, in real ms.
-pub const TEXT_INTERVAL_MS: f64 = 100.0;
+pub const TEXT_INTERVAL_MS: f64 = 150.0;
 
 /// How many panels of text the clock may redraw in one frame: drawn all in the same frame,
 /// they would make one frame in six long; spread out, no frame is.
