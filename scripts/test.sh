@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test and check of the project, installing what it needs first:
 #   formatting, clippy, the native test suites (unit tests, the lab's Raft suite over many
-#   seeds, simulator tests), the browser tests in headless Chromium (the simulator's and the
-#   playground page's), the page's release bundle and its size, the end-to-end tests of the
+#   seeds, simulator tests), the browser tests of every crate in headless Chromium (through
+#   wasm-pack), the page's release bundle and its size, the end-to-end tests of the
 #   built page and the regression corpus of scenario files (tests/), the benchmark, and the
 #   browser benchmark of the page.
 # Ends with one line: "N passed, N failed". Exits non-zero if anything failed.
@@ -56,6 +56,7 @@ check() {
 need_wasm_target
 need_chromium
 need_wasm_bindgen
+need_wasm_pack
 need_web_tools
 need_playwright
 
@@ -63,10 +64,17 @@ check fmt cargo fmt --all --check
 check clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 check clippy-wasm cargo clippy --workspace --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
 tests native cargo test --workspace --locked
-tests browser env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test -p sim --locked --target wasm32-unknown-unknown --test wasm
-tests web env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test -p web --locked --target wasm32-unknown-unknown
+# The browser suites of every crate, run as an instructor would: `wasm-pack test --headless
+# --chrome` in the crate (Debian's Chromium and ChromeDriver, nothing downloaded).
+browser_tests() {
+  wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" \
+    --mode no-install "$@" --locked
+}
+tests browser-raft browser_tests crates/raft --test rules
+tests browser-kv browser_tests crates/kv --lib
+tests browser-check browser_tests crates/check --test handmade --test incremental
+tests browser-sim browser_tests crates/sim --test wasm
+tests browser-web browser_tests web
 check bundle scripts/bundle-size.sh
 # The built page as visitors meet it (tests/), on the dist/ the bundle check just built.
 tests page env DIST=dist node tests/page.mjs

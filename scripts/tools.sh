@@ -36,6 +36,20 @@ need_wasm_bindgen() {
   cargo install --locked wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" >&2
 }
 
+# wasm-pack runs each crate's browser tests as `wasm-pack test --headless --chrome`, with
+# Debian's ChromeDriver and the wasm-bindgen test runner above (it downloads nothing then).
+WASM_PACK_VERSION=0.15.1
+
+need_wasm_pack() {
+  local have
+  have=$(wasm-pack --version 2>/dev/null || true)
+  if [ "$have" = "wasm-pack $WASM_PACK_VERSION" ]; then
+    return
+  fi
+  log "installing wasm-pack $WASM_PACK_VERSION (takes a few minutes once)"
+  cargo install --locked wasm-pack --version "$WASM_PACK_VERSION" >&2
+}
+
 # Trunk builds and serves the playground page. 0.22 needs a newer rustc than ours.
 TRUNK_VERSION=0.21.14
 # wasm-opt, from npm: Debian's binaryen is too old to read what rustc emits now.

@@ -2,6 +2,13 @@
 
 use check::{check_kv, Budget, CheckResult, OpKind, Operation, Verdict};
 
+// In the browser (`wasm-pack test --headless --chrome`), the same tests run as
+// wasm-bindgen tests.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 fn op(
     kind: OpKind,
     key: &str,

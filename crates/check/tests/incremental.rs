@@ -10,6 +10,13 @@ use common::keys;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+// In the browser (`wasm-pack test --headless --chrome`), the same tests run as
+// wasm-bindgen tests.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 /// Checks that a key's result explains itself as `check_kv`'s do (`common::validate`), with an
 /// exhaustive search for keys of up to 16 searched operations.
 fn validate(history: &[Operation], key: &KeyResult) {

@@ -272,6 +272,9 @@ impl Clerk {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // In the browser (`wasm-pack test --headless --chrome`), as wasm-bindgen tests.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn ok(seq: Seq, value: &str) -> ClerkReply {
         ClerkReply { seq, err: Err::Ok, value: value.into(), index: Some(1) }

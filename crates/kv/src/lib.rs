@@ -23,3 +23,7 @@ pub use rpc::{ClerkReply, ClerkRequest, Err};
 pub use server::{KvConfig, KvServer, KvSnapshot, PendingView, Replies, SnapshotDecodeError};
 pub use session::{Session, SessionTable};
 pub use store::Store;
+
+// `wasm-pack test --headless --chrome` runs the unit tests in a browser.
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

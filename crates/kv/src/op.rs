@@ -176,6 +176,9 @@ impl<'a> CommandRef<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // In the browser (`wasm-pack test --headless --chrome`), as wasm-bindgen tests.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn a_command_reads_back_in_place() {

@@ -91,6 +91,9 @@ fn key_hash(key: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // In the browser (`wasm-pack test --headless --chrome`), as wasm-bindgen tests.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn equal_contents_equal_digests_however_reached() {

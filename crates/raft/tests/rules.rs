@@ -3,6 +3,13 @@
 
 use raft::{AppendEntriesArgs, ApplyMsg, Config, Envelope, Message, NodeId, Raft, Role, SECOND};
 
+// In the browser (`wasm-pack test --headless --chrome`), the same tests run as
+// wasm-bindgen tests.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 /// A cluster whose every message and timeout the test decides.
 struct Cluster {
     nodes: Vec<Option<Raft>>,
