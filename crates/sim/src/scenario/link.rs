@@ -50,7 +50,9 @@ pub fn decode_link(text: &str) -> Result<Link, ScenarioError> {
     let packed = URL_SAFE_NO_PAD.decode(body).map_err(|_| err("it is not valid base64"))?;
     let json = decompress_to_vec_zlib_with_limit(&packed, MAX_JSON_BYTES)
         .map_err(|_| err("it does not decompress (cut short or altered?)"))?;
-    let link: Link = serde_json::from_slice(&json)
+    // Read as text, as scenario files are: one JSON reader in the page's bundle, not two.
+    let json = std::str::from_utf8(&json).map_err(|_| err("it is not UTF-8 text"))?;
+    let link: Link = serde_json::from_str(json)
         .map_err(|e| ScenarioError(format!("this link's scenario is invalid: {e}")))?;
     link.scenario
         .validate()
