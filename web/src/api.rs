@@ -35,7 +35,6 @@ use raft::{Role, MILLISECOND};
 use serde::Serialize;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-
 use yew::functional::UseReducerDispatcher;
 
 use crate::app::{Action, Model};

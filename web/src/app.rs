@@ -82,16 +82,13 @@ impl Reducible for Model {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let mut nudges = self.nudges + 1;
+        let nudges = self.nudges + u64::from(!matches!(action, Action::Frame(_)));
         {
             let mut ctl = self.ctl.borrow_mut();
             match action {
                 // A refused command shows as the notice.
                 Action::Command(command) => drop(ctl.apply(command)),
-                Action::Frame(elapsed_ms) => {
-                    ctl.frame(elapsed_ms);
-                    nudges = self.nudges;
-                }
+                Action::Frame(elapsed_ms) => ctl.frame(elapsed_ms),
                 Action::Api(call) => call(&mut ctl),
                 Action::Redraw => {}
             }
@@ -297,41 +294,41 @@ pub fn App(props: &AppProps) -> Html {
         }
     } else {
         html! {
-        <div class={classes!("app", (!props.lazy).then_some("eager"))} ref={root}>
-            <header class="top">
-                <h1>{ "Raft KV playground" }</h1>
-                <Status model={model("status")} />
-            </header>
-            // The toolbar stays in view (at the top, or at the bottom of a phone's screen).
-            <div class="toolbar">
-                <Controls model={model("controls")} />
-                <SessionBar model={model("session")} embed=false />
+            <div class={classes!("app", (!props.lazy).then_some("eager"))} ref={root}>
+                <header class="top">
+                    <h1>{ "Raft KV playground" }</h1>
+                    <Status model={model("status")} />
+                </header>
+                // The toolbar stays in view (at the top, or at the bottom of a phone's screen).
+                <div class="toolbar">
+                    <Controls model={model("controls")} />
+                    <SessionBar model={model("session")} embed=false />
+                </div>
+                { alerts }
+                <main class="grid">
+                    <Cluster model={model("cluster-title")}>
+                        <Faults model={model("faults")} />
+                    </Cluster>
+                    <LessonCard model={model("lesson-title")} />
+                    <Inspector model={model("inspector-title")} />
+                    <Logs model={model("logs-title")} />
+                    <Clerks model={model("clerk-title")} />
+                    <History model={model("history-title")} />
+                    <EventLog model={model("events-title")} />
+                </main>
+                <footer class="foot">
+                    { {
+                        let (n, bytes, every) = c.checkpoints();
+                        format!(
+                            "seed {} · time travel: {n} checkpoints ({:.1} MB), one every {every} events · press ? for keys",
+                            view.seed, bytes as f64 / 1048576.0
+                        )
+                    } }
+                </footer>
+                if c.help() {
+                    <Help />
+                }
             </div>
-            { alerts }
-            <main class="grid">
-                <Cluster model={model("cluster-title")}>
-                    <Faults model={model("faults")} />
-                </Cluster>
-                <LessonCard model={model("lesson-title")} />
-                <Inspector model={model("inspector-title")} />
-                <Logs model={model("logs-title")} />
-                <Clerks model={model("clerk-title")} />
-                <History model={model("history-title")} />
-                <EventLog model={model("events-title")} />
-            </main>
-            <footer class="foot">
-                { {
-                    let (n, bytes, every) = c.checkpoints();
-                    format!(
-                        "seed {} · time travel: {n} checkpoints ({:.1} MB), one every {every} events · press ? for keys",
-                        view.seed, bytes as f64 / 1048576.0
-                    )
-                } }
-            </footer>
-            if c.help() {
-                <Help />
-            }
-        </div>
         }
     };
     html! {
@@ -339,17 +336,10 @@ pub fn App(props: &AppProps) -> Html {
     }
 }
 
-/// The properties of a part of the page that only reads the model.
-#[derive(Properties, Clone, PartialEq)]
-pub struct ModelProps {
-    /// The page's state.
-    pub model: Model,
-}
-
 /// The line under the title: the virtual time, running or paused, the speed (and what the
 /// machine reaches when it falls short) and the cluster's size.
 #[function_component]
-fn Status(props: &ModelProps) -> Html {
+fn Status(props: &PanelProps) -> Html {
     let c = props.model.get();
     let speed = crate::components::controls::speed_text(c.speed());
     let speed = match c.reached() {

@@ -225,3 +225,21 @@ async fn the_log_grid_marks_the_deposed_leaders_conflicting_entry() {
     skip(&root, 4).await;
     assert_eq!(count(&root, ".log-grid td.conflict"), 0, "{}", text_of(&root, ".log-grid"));
 }
+
+#[wasm_bindgen_test]
+async fn a_server_is_cut_off_from_the_inspector_and_the_rest_elect_a_leader() {
+    let root = mount().await;
+    skip(&root, 1).await;
+    let leader = root.query_selector(".ring .server.leader").unwrap().expect("a leader");
+    let leader = leader.get_attribute("aria-label").unwrap();
+    let id = leader[1..].split(',').next().unwrap().to_string();
+    click(&root, ".inspector-panel", &format!("S{id}")).await;
+    click(&root, ".inspector-panel", &format!("Cut S{id} off")).await;
+    assert!(text(&root).contains(&format!("| S{id}")), "{}", text_of(&root, ".events-panel"));
+    skip(&root, 2).await;
+    // The four others elect a leader of a higher term; the old one still believes it leads.
+    assert_eq!(leaders(&root), 2, "{}", text_of(&root, ".ring"));
+    click(&root, ".faults", "Heal").await;
+    skip(&root, 1).await;
+    assert_eq!(leaders(&root), 1);
+}

@@ -181,6 +181,7 @@ impl Palette {
         )
     }
 
+    /// A colour (`ALL` lists them in their declared order).
     fn get(&self, c: Colour) -> &str {
         &self.0[c as usize]
     }

@@ -22,7 +22,7 @@ pub fn Inspector(props: &PanelProps) -> Html {
     let view = ctl.view();
     let body = match ctl.selection() {
         Some(Selection::Server(s)) => match view.servers.get(s) {
-            Some(server) => server_details(server, on),
+            Some(server) => server_details(server, view.servers.len(), on),
             None => html! { <p>{ "No such server." }</p> },
         },
         Some(Selection::Message(id)) => match view.messages.iter().find(|m| m.id == id) {
@@ -72,8 +72,10 @@ fn in_flight(view: &SimView, on: &Callback<Command>) -> Html {
     }
 }
 
-fn server_details(s: &ServerView, on: &Callback<Command>) -> Html {
+fn server_details(s: &ServerView, servers: usize, on: &Callback<Command>) -> Html {
     let id = s.id;
+    // The others in one group, this server alone.
+    let others: Vec<usize> = (0..servers).filter(|&o| o != id).collect();
     let p = &s.persisted;
     let vote = |v: Option<usize>| v.map_or("nobody".to_string(), |v| format!("S{v}"));
     let live = match &s.raft {
@@ -103,6 +105,9 @@ fn server_details(s: &ServerView, on: &Callback<Command>) -> Html {
             <div class="actions">
                 if s.alive {
                     <button class="crash" onclick={on.reform(move |_| Command::Crash(id))}>{ format!("Crash S{id}") }</button>
+                    <button class="cut-off" onclick={on.reform(move |_| Command::Partition(vec![others.clone()]))}
+                        title="Partition the network so that this server is alone; Heal joins it again">
+                        { format!("Cut S{id} off") }</button>
                 } else {
                     <button class="restart" onclick={on.reform(move |_| Command::Restart(id))}>{ format!("Restart S{id}") }</button>
                 }
