@@ -12,7 +12,7 @@ use crate::api;
 use crate::clock::{now_ms, page_hidden, FrameLoop, Listener};
 use crate::components::{
     Clerks, Cluster, Controls, EventLog, Faults, Help, History, Inspector, LessonCard, Logs,
-    SessionBar,
+    SessionBar, TimelineBar,
 };
 use crate::controller::{Command, Controller};
 use crate::onscreen::{Onscreen, TEXT_INTERVAL_MS};
@@ -306,6 +306,7 @@ pub fn App(props: &AppProps) -> Html {
                 </div>
                 { alerts }
                 <main class="grid">
+                    <TimelineBar model={model("timeline-title")} />
                     <Cluster model={model("cluster-title")}>
                         <Faults model={model("faults")} />
                     </Cluster>

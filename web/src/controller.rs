@@ -22,6 +22,7 @@ use sim::{operation, MessageId, SimView, Simulator, Violation};
 
 use crate::clock::now_ms;
 use crate::journal::{Journal, Line};
+use crate::timeline::Timeline;
 
 /// The slowest speed: one virtual second per 100 real seconds.
 pub const MIN_SPEED: f64 = 0.01;
@@ -294,6 +295,8 @@ pub struct Controller {
     check: LiveCheck,
     /// The network's groups when `groups` was last matched to them.
     topology_seen: Vec<Vec<NodeId>>,
+    /// The whole recording, summarised for the timeline.
+    timeline: Timeline,
 }
 
 impl Controller {
@@ -321,7 +324,10 @@ impl Controller {
             view,
             check: LiveCheck::new(),
             topology_seen: Vec::new(),
+            timeline: Timeline::default(),
         };
+        // What the network and the servers are like before anything happens.
+        c.timeline.cut(0, 0, &c.view);
         c.refresh();
         c
     }
@@ -530,6 +536,7 @@ impl Controller {
             let now = self.runner.sim().now();
             self.horizon = now;
             self.checkpoints.forget_after(now);
+            self.timeline.cut(now, self.journal.seen(), &self.runner.sim().view());
         }
         result.map_err(|e: ActError| e.to_string())
     }
@@ -558,7 +565,8 @@ impl Controller {
             let t = (r.runner.sim().now() + REPLAY_SLICE).min(r.to);
             let stopped = r.runner.advance_to(t).is_err();
             let trace = r.runner.take_trace();
-            r.journal.absorb(trace, r.runner.sim(), |_| {});
+            let timeline = &mut self.timeline;
+            r.journal.absorb(trace, r.runner.sim(), |line| timeline.record(line));
             let journal = &r.journal;
             self.checkpoints.observe(&r.runner, || journal.clone());
             if stopped || t >= r.to {
@@ -634,8 +642,9 @@ impl Controller {
     /// and takes a checkpoint if one is due.
     fn absorb(&mut self) {
         let trace = self.runner.take_trace();
-        let outbox = &mut self.outbox;
+        let (outbox, timeline) = (&mut self.outbox, &mut self.timeline);
         self.journal.absorb(trace, self.runner.sim(), |line| {
+            timeline.record(line);
             if let Some(o) = outbox.as_mut() {
                 if o.len() == MAX_SUBSCRIBER_LINES {
                     o.pop_front();
@@ -668,6 +677,11 @@ impl Controller {
     /// Whether the page has work to do even while paused: a replay, or a check not done.
     pub fn busy(&self) -> bool {
         self.replay.is_some() || self.check.verdict.is_none()
+    }
+
+    /// The whole recording, summarised for the timeline.
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
     }
 
     /// The recorded run: its scenario, seed and every action so far.

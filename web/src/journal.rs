@@ -193,6 +193,11 @@ impl Journal {
         self.drops.retain(|d| d.at + DROP_MARK_LIFETIME > now);
     }
 
+    /// How many lines of the trace it has read: the position the next one will have.
+    pub fn seen(&self) -> usize {
+        self.seen
+    }
+
     /// The event log, newest first: the two kept runs merged by position.
     pub fn newest_lines(&self) -> impl Iterator<Item = &Line> {
         let (mut a, mut b) =

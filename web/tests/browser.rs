@@ -144,15 +144,15 @@ fn painted_point(root: &Element) -> Option<(f64, f64)> {
     })
 }
 
-/// Clicks the ring at a point of the page.
-async fn click_ring_at(root: &Element, (x, y): (f64, f64)) {
+/// Clicks what `selector` matches at a point of the page.
+async fn click_at(root: &Element, selector: &str, (x, y): (f64, f64)) {
     let init = MouseEventInit::new();
     init.set_bubbles(true);
     init.set_client_x(x.round() as i32);
     init.set_client_y(y.round() as i32);
     let event = MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap();
-    let svg = root.query_selector(".ring").unwrap().unwrap();
-    svg.dispatch_event(&event).unwrap();
+    let target = root.query_selector(selector).unwrap().unwrap();
+    target.dispatch_event(&event).unwrap();
     yew::scheduler::flush().await;
 }
 
@@ -174,10 +174,10 @@ async fn a_click_on_a_message_painted_in_flight_inspects_it() {
     let inspector = || text_of(&root, ".inspector-panel");
     // A click where nothing is painted selects nothing.
     let rect = root.query_selector(".ring").unwrap().unwrap().get_bounding_client_rect();
-    click_ring_at(&root, (rect.left() + 3.0, rect.top() + 3.0)).await;
+    click_at(&root, ".ring", (rect.left() + 3.0, rect.top() + 3.0)).await;
     assert!(!inspector().contains("Message #"), "{}", inspector());
     let at = painted_point(&root).expect("the canvas painted a message");
-    click_ring_at(&root, at).await;
+    click_at(&root, ".ring", at).await;
     let shown = inspector();
     assert!(shown.contains("Message #") && !shown.contains("no longer in flight"), "{shown}");
 }
@@ -242,4 +242,23 @@ async fn a_server_is_cut_off_from_the_inspector_and_the_rest_elect_a_leader() {
     click(&root, ".faults", "Heal").await;
     skip(&root, 1).await;
     assert_eq!(leaders(&root), 1);
+}
+
+#[wasm_bindgen_test]
+async fn the_timeline_shows_who_led_and_a_click_on_it_travels_there() {
+    let root = mount().await;
+    skip(&root, 4).await;
+    let band = root.query_selector(".timeline rect.lead").unwrap().expect("a leader's band");
+    let said = text(&band);
+    assert!(said.contains("leads in term 1"), "{said}");
+    // A click a quarter of the way along travels to about 1 s of the 4 s recorded, which stay.
+    let svg = root.query_selector(".timeline").unwrap().unwrap();
+    let r = svg.get_bounding_client_rect();
+    click_at(&root, ".timeline", (r.left() + r.width() / 4.0, r.top() + 10.0)).await;
+    let status = text_of(&root, ".status");
+    let t: f64 = status.trim_start_matches("t = ").split(' ').next().unwrap().parse().unwrap();
+    assert!((0.9..=1.1).contains(&t), "{status}");
+    let max = root.query_selector(".controls .travel input").unwrap().unwrap().get_attribute("max");
+    assert_eq!(max.as_deref(), Some("4000"));
+    assert!(count(&root, ".timeline rect.lead") >= 1, "the recording's bands stay");
 }

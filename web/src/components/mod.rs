@@ -10,6 +10,7 @@ pub mod inspector;
 pub mod lesson;
 pub mod log;
 pub mod session;
+pub mod timeline;
 
 pub use clerk::Clerks;
 pub use cluster::Cluster;
@@ -21,6 +22,7 @@ pub use inspector::Inspector;
 pub use lesson::LessonCard;
 pub use log::Logs;
 pub use session::SessionBar;
+pub use timeline::TimelineBar;
 
 /// Colours for terms 1, 2, 3, …, in turn: readable under white text, and none of them the
 /// purple of InstallSnapshot or the green of the Clerks.
