@@ -351,7 +351,9 @@ fn Status(props: &PanelProps) -> Html {
     };
     let view = c.view();
     html! {
-        <p class="status" role="status">{ format!(
+        // Announced when it changes by a step or a click; while the clock runs it changes
+        // several times a second, and a screen reader would read nothing else.
+        <p class="status" role="status" aria-live={if c.playing() { "off" } else { "polite" }}>{ format!(
             "t = {:.3} s · {} · {speed} · {} servers",
             view.now as f64 / 1e6,
             if c.playing() { "running" } else { "paused" },

@@ -262,3 +262,16 @@ async fn the_timeline_shows_who_led_and_a_click_on_it_travels_there() {
     assert_eq!(max.as_deref(), Some("4000"));
     assert!(count(&root, ".timeline rect.lead") >= 1, "the recording's bands stay");
 }
+
+#[wasm_bindgen_test]
+async fn the_status_line_is_announced_only_while_paused() {
+    let root = mount().await;
+    let live = |root: &Element| {
+        root.query_selector(".status").unwrap().unwrap().get_attribute("aria-live").unwrap()
+    };
+    assert_eq!(live(&root), "polite");
+    click(&root, ".controls", "Play").await;
+    assert_eq!(live(&root), "off", "while running it changes several times a second");
+    click(&root, ".controls", "Pause").await;
+    assert_eq!(live(&root), "polite");
+}
