@@ -38,7 +38,9 @@ pub fn Logs(props: &PanelProps) -> Html {
         .map(|s| s.raft.as_ref().map_or(s.persisted.last_index, |r| r.last_log_index))
         .max()
         .unwrap_or(0);
-    let hi = pinned.map_or(newest, |p| p.min(newest)).max(COLUMNS.min(newest.max(1)));
+    // The lowest last index that still fills the grid (or all of a short log).
+    let full = COLUMNS.min(newest).max(1);
+    let hi = pinned.map_or(newest, |p| p.min(newest)).max(full);
     let lo = hi.saturating_sub(COLUMNS - 1).max(1);
     let window = LogWindow { end: Some(hi), len: COLUMNS as usize };
     let rows: Vec<(&ServerView, Vec<EntryLabel>)> =
@@ -58,7 +60,7 @@ pub fn Logs(props: &PanelProps) -> Html {
         let pinned = pinned.clone();
         Callback::from(move |_| pinned.set(end))
     };
-    let older = move_to(Some(hi.saturating_sub(COLUMNS).max(COLUMNS.min(newest))));
+    let older = move_to(Some(hi.saturating_sub(COLUMNS).max(full)));
     let newer = move_to((hi + COLUMNS < newest).then_some(hi + COLUMNS));
     html! {
         <section class="panel logs-panel" aria-labelledby="logs-title">

@@ -16,7 +16,7 @@ use crate::controller::{Command, Settings};
 use crate::files;
 use crate::start::scenario_from_text;
 
-/// The session bar's properties.
+/// The scenario menu's properties.
 #[derive(Properties, Clone, PartialEq)]
 pub struct SessionProps {
     /// The page's state.
@@ -25,7 +25,7 @@ pub struct SessionProps {
     pub embed: bool,
 }
 
-/// What the bar shows below itself after a click.
+/// What the menu shows after a click (the link or snippet it copied).
 #[derive(Clone, PartialEq)]
 enum Shown {
     Nothing,
@@ -33,7 +33,7 @@ enum Shown {
     Embed(String),
 }
 
-/// The session bar.
+/// The scenario menu (embedded: the compact clock bar).
 #[function_component]
 pub fn SessionBar(props: &SessionProps) -> Html {
     let on = &use_commands();

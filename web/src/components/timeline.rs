@@ -16,6 +16,11 @@ use crate::timeline::Bin;
 /// The view box's width.
 const W: f64 = 1000.0;
 
+/// Where time `t` is across the view box, for an axis ending at `end`.
+fn x_of(t: Time, end: Time) -> String {
+    format!("{:.1}", t.min(end) as f64 / end as f64 * W)
+}
+
 /// The stretches of consecutive bins whose `key` is the same: (first bin, bins, key).
 fn runs<K: PartialEq + Copy>(bins: &[Bin], key: impl Fn(&Bin) -> K) -> Vec<(usize, usize, K)> {
     let mut out: Vec<(usize, usize, K)> = Vec::new();
@@ -59,7 +64,7 @@ pub fn TimelineBar(props: &PanelProps) -> Html {
     let ctl = props.model.get();
     let now = ctl.runner().sim().now();
     let end = ctl.horizon().max(now).max(SECOND);
-    let x = |t: Time| format!("{:.1}", t.min(end) as f64 / end as f64 * W);
+    let x = |t: Time| x_of(t, end);
     let onclick = {
         let svg = svg.clone();
         on.reform(move |e: MouseEvent| {
@@ -107,7 +112,7 @@ fn Tracks(props: &TracksProps) -> Html {
     let bins = timeline.bins();
     let end = props.end;
     let bin = timeline.bin_time();
-    let x = |t: Time| format!("{:.1}", t.min(end) as f64 / end as f64 * W);
+    let x = |t: Time| x_of(t, end);
     let span = move |first: usize, n: usize| (first as Time * bin, (first + n) as Time * bin);
     let band = |first: usize,
                 n: usize,
