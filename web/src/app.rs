@@ -15,7 +15,7 @@ use crate::components::{
     SessionBar, TimelineBar,
 };
 use crate::controller::{Command, Controller};
-use crate::onscreen::{Onscreen, TEXT_INTERVAL_MS};
+use crate::onscreen::{interval_of, Onscreen};
 use crate::start::Start;
 
 /// The page's state as Yew holds it, in a reducer ([`Reducible`]): the controller, shared
@@ -255,10 +255,7 @@ pub fn App(props: &AppProps) -> Html {
     // The ring animates every frame; the panels of text, the clock's line and the bars of
     // controls follow at a reading pace (and at once after a command).
     let model = |panel: &str| match &*onscreen.borrow() {
-        Some(o) => {
-            let interval = if panel == "cluster-title" { 0.0 } else { TEXT_INTERVAL_MS };
-            o.model_for(panel, &live, interval, now)
-        }
+        Some(o) => o.model_for(panel, &live, interval_of(panel), now),
         None => live.clone(),
     };
     let c = live.get();

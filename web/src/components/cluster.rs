@@ -195,11 +195,30 @@ struct Marks<'a> {
 }
 
 /// The canvas's context, set up once: its scale, font and colours (setting a font parses
-/// it, each time).
+/// it, each time), and each kind of mark drawn once into a sprite of its own.
 struct Painter {
     ctx: CanvasRenderingContext2d,
     palette: Palette,
+    /// Device pixels per view-box unit.
+    scale: f64,
+    /// The marks drawn so far, by label (which decides colour and shape) and outline:
+    /// copying one is several times cheaper than filling, stroking and lettering it again,
+    /// and a lab scenario draws a hundred of them every frame.
+    sprites: RefCell<Vec<(&'static str, Outline, HtmlCanvasElement)>>,
 }
+
+/// How a mark is outlined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outline {
+    Plain,
+    /// Held by the visitor: dashed.
+    Held,
+    /// Selected in the inspector.
+    Selected,
+}
+
+/// Half the side of a mark's sprite, in view-box units: the mark and its widest outline.
+const SPRITE_HALF: f64 = MARK_R + 2.0;
 
 impl Painter {
     /// Sizes the canvas to the pixels it covers on this screen (no more: in a browser
@@ -215,13 +234,74 @@ impl Painter {
         canvas.set_width(pixels as u32);
         canvas.set_height(pixels as u32);
         let scale = pixels / SIZE;
-        let ctx = canvas.get_context("2d").ok()??.dyn_into::<CanvasRenderingContext2d>().ok()?;
-        let _ = ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0);
-        ctx.set_font("700 8px system-ui, sans-serif");
-        ctx.set_text_align("center");
-        ctx.set_text_baseline("middle");
-        ctx.set_line_cap("round");
-        Some(Painter { ctx, palette: Palette::of(canvas) })
+        // Desynchronized: the browser shows each frame's canvas as its own surface instead of
+        // copying it into the page's next commit. Without a GPU that copy was ~1.3 ms of the
+        // main thread every frame (scripts/browser-bench.sh, PersistPartitionUnreliable at 1×:
+        // 5.6 → 4.2 ms). Browsers that do not know the hint ignore it; with a GPU it may tear
+        // a frame, which dots redrawn every frame do not show.
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &"desynchronized".into(), &JsValue::TRUE).ok()?;
+        let ctx = context(canvas, &options, scale)?;
+        Some(Painter { ctx, palette: Palette::of(canvas), scale, sprites: RefCell::default() })
+    }
+
+    /// The sprite of a mark like `m` (its label, so its kind) with `outline`, drawn on first
+    /// use.
+    fn sprite(&self, m: &Mark, outline: Outline) -> Option<HtmlCanvasElement> {
+        let mut sprites = self.sprites.borrow_mut();
+        if let Some((.., c)) = sprites.iter().find(|(l, o, _)| *l == m.label && *o == outline) {
+            return Some(c.clone());
+        }
+        let canvas = web_sys::window()?
+            .document()?
+            .create_element("canvas")
+            .ok()?
+            .dyn_into::<HtmlCanvasElement>()
+            .ok()?;
+        let pixels = (2.0 * SPRITE_HALF * self.scale).ceil();
+        canvas.set_width(pixels as u32);
+        canvas.set_height(pixels as u32);
+        let ctx = context(&canvas, &js_sys::Object::new(), pixels / (2.0 * SPRITE_HALF))?;
+        self.draw_mark(&ctx, m, outline, SPRITE_HALF, SPRITE_HALF);
+        sprites.push((m.label, outline, canvas.clone()));
+        Some(canvas)
+    }
+
+    /// Draws a mark like `m` centred on (x, y) of `ctx`.
+    fn draw_mark(
+        &self,
+        ctx: &CanvasRenderingContext2d,
+        m: &Mark,
+        outline: Outline,
+        x: f64,
+        y: f64,
+    ) {
+        let paint_of = |c: Colour| self.palette.get(c);
+        ctx.begin_path();
+        if m.reply {
+            ctx.rect(x - 8.0, y - 8.0, 16.0, 16.0);
+        } else {
+            let _ = ctx.arc(x, y, MARK_R, 0.0, 2.0 * PI);
+        }
+        ctx.set_fill_style_str(paint_of(m.colour));
+        ctx.fill();
+        let (stroke, width) = match outline {
+            Outline::Selected => (paint_of(Colour::Ink), 3.0),
+            Outline::Held => (paint_of(Colour::Ink), 2.0),
+            Outline::Plain => ("#fff", 1.5),
+        };
+        if outline == Outline::Held {
+            let dashed = js_sys::Array::of2(&JsValue::from(2.0), &JsValue::from(2.0));
+            let _ = ctx.set_line_dash(&dashed);
+        }
+        ctx.set_stroke_style_str(stroke);
+        ctx.set_line_width(width);
+        ctx.stroke();
+        if outline == Outline::Held {
+            let _ = ctx.set_line_dash(&js_sys::Array::new());
+        }
+        ctx.set_fill_style_str("#fff");
+        let _ = ctx.fill_text(m.label, x, y);
     }
 
     /// Paints a frame's marks, replacing what the canvas showed.
@@ -253,37 +333,46 @@ impl Painter {
         }
         ctx.set_global_alpha(1.0);
 
-        let dashed = js_sys::Array::of2(&JsValue::from(2.0), &JsValue::from(2.0));
-        let solid = js_sys::Array::new();
+        let side = 2.0 * SPRITE_HALF;
         for m in frame.marks {
-            ctx.begin_path();
-            if m.reply {
-                ctx.rect(m.x - 8.0, m.y - 8.0, 16.0, 16.0);
-            } else {
-                let _ = ctx.arc(m.x, m.y, MARK_R, 0.0, 2.0 * PI);
-            }
-            ctx.set_fill_style_str(paint_of(m.colour));
-            ctx.fill();
-            let (stroke, width) = if m.selected {
-                (paint_of(Colour::Ink), 3.0)
+            let outline = if m.selected {
+                Outline::Selected
             } else if m.held {
-                (paint_of(Colour::Ink), 2.0)
+                Outline::Held
             } else {
-                ("#fff", 1.5)
+                Outline::Plain
             };
-            if m.held {
-                let _ = ctx.set_line_dash(&dashed);
+            match self.sprite(m, outline) {
+                Some(sprite) => {
+                    let (x, y) = (m.x - SPRITE_HALF, m.y - SPRITE_HALF);
+                    let _ = ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
+                        &sprite, x, y, side, side,
+                    );
+                }
+                None => self.draw_mark(ctx, m, outline, m.x, m.y),
             }
-            ctx.set_stroke_style_str(stroke);
-            ctx.set_line_width(width);
-            ctx.stroke();
-            if m.held {
-                let _ = ctx.set_line_dash(&solid);
-            }
-            ctx.set_fill_style_str("#fff");
-            let _ = ctx.fill_text(m.label, m.x, m.y);
         }
     }
+}
+
+/// A 2D context of `canvas` made with `options`, scaled from view-box units to its pixels,
+/// its text and lines set up for the marks.
+fn context(
+    canvas: &HtmlCanvasElement,
+    options: &js_sys::Object,
+    scale: f64,
+) -> Option<CanvasRenderingContext2d> {
+    let ctx = canvas
+        .get_context_with_context_options("2d", options)
+        .ok()??
+        .dyn_into::<CanvasRenderingContext2d>()
+        .ok()?;
+    let _ = ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0);
+    ctx.set_font("700 8px system-ui, sans-serif");
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    ctx.set_line_cap("round");
+    Some(ctx)
 }
 
 /// The ring's properties.

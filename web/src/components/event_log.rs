@@ -9,8 +9,12 @@ use super::seconds;
 use crate::app::PanelProps;
 use crate::journal::Category;
 
-/// How many lines are shown.
+/// How many lines are shown while paused.
 const SHOWN: usize = 80;
+/// How many while the clock runs: what the box shows without scrolling. A lab scenario
+/// writes more lines between two redraws than the box holds, so lines below it would be
+/// made only to be thrown away at the next redraw, unread.
+const SHOWN_PLAYING: usize = 20;
 
 /// The event log with its filter.
 #[function_component]
@@ -24,7 +28,7 @@ pub fn EventLog(props: &PanelProps) -> Html {
         .journal()
         .newest_lines()
         .filter(|l| shown.contains(&l.category()))
-        .take(SHOWN)
+        .take(if ctl.playing() { SHOWN_PLAYING } else { SHOWN })
         .collect();
     html! {
         <section class="panel events-panel" aria-labelledby="events-title">

@@ -81,7 +81,7 @@ pub fn Logs(props: &PanelProps) -> Html {
                 <table class="log-grid">
                     <thead><tr>
                         <th scope="col" class="who-col">{ "server" }</th>
-                        { for (lo..=hi).map(|i| html! { <th key={i} scope="col" class="idx">{ i }</th> }) }
+                        { for (lo..=hi).map(|i| html! { <th key={i % COLUMNS} scope="col" class="idx">{ i }</th> }) }
                         <th scope="col" class="sum-col">{ "" }</th>
                     </tr></thead>
                     <tbody>
@@ -186,8 +186,10 @@ impl Grid<'_> {
     }
 
     /// The cell of server `id` at index `i`; `(next, matched)`: the leader's next and match
-    /// index for this server are here. Keyed by index: as the grid follows the tail, cells
-    /// move along with their entries instead of every cell being written again.
+    /// index for this server are here. Keyed by index modulo the columns: as the grid follows
+    /// the tail by a few indices, the cells that stay keep their elements and only those
+    /// that leave are written again (as the newest); a jump of a whole grid rewrites cells
+    /// in place instead of making new ones.
     fn cell(
         &self,
         id: NodeId,
@@ -199,12 +201,12 @@ impl Grid<'_> {
         let commit_edge = (i == commit).then_some("commit");
         let marks = classes!(next.then_some("next"), matched.then_some("match"), commit_edge);
         let Some(e) = entry else {
-            return html! { <td key={i} class={classes!("empty", marks)} /> };
+            return html! { <td key={i % COLUMNS} class={classes!("empty", marks)} /> };
         };
         let conflict = at(self.leader_entries, i).is_some_and(|l| l.term != e.term);
         let served = self.served == Some((id, i));
         html! {
-            <td key={i} class={classes!("entry", (!e.committed).then_some("uncommitted"),
+            <td key={i % COLUMNS} class={classes!("entry", (!e.committed).then_some("uncommitted"),
                     conflict.then_some("conflict"), served.then_some("served"), marks)}
                 style={format!("background: {}", term_colour(e.term))}
                 title={format!("S{id} index {i}, term {}: {}{}{}", e.term, e.label,
