@@ -18,7 +18,10 @@ pub const DEFAULT_EVERY: u64 = 20_000;
 /// The most checkpoints kept at once.
 pub const DEFAULT_MAX: usize = 32;
 /// The most bytes of checkpoints kept at once (roughly: see [`crate::Simulator::approx_bytes`]).
-pub const DEFAULT_MAX_BYTES: usize = 32 << 20;
+/// A lab scenario's checkpoint is ~1.5 MB: at 32 MB, an hour of
+/// PersistPartitionUnreliableLinearizable3A kept 15 and a travel took up to 40 ms in the
+/// browser; at 64 MB it keeps 29 and takes at most 18 ms (scripts/browser-bench.sh).
+pub const DEFAULT_MAX_BYTES: usize = 64 << 20;
 
 /// Checkpoints of one recorded run, each a [`Runner`] with whatever the caller keeps beside
 /// it (the page keeps what it remembers of the trace), in time order, the first at time 0.
