@@ -169,7 +169,7 @@ pub struct KeyResult {
 /// ```
 pub fn check_kv(history: &[Operation], budget: Budget) -> CheckResult {
     let mut partitions: Vec<_> = history::partition(history).into_iter().enumerate().collect();
-    partitions.sort_by_key(|(i, part)| (part.inputs.len(), *i));
+    partitions.sort_unstable_by_key(|(i, part)| (part.inputs.len(), *i));
 
     let mut steps = 0;
     // Each partition is dropped, with its search tables, once searched.
@@ -191,7 +191,7 @@ pub fn check_kv(history: &[Operation], budget: Budget) -> CheckResult {
             (i, result)
         })
         .collect();
-    keys.sort_by_key(|&(i, _)| i);
+    keys.sort_unstable_by_key(|&(i, _)| i);
     let keys: Vec<KeyResult> = keys.into_iter().map(|(_, result)| result).collect();
 
     CheckResult { verdict: overall(&keys), keys, steps }

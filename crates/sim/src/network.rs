@@ -164,7 +164,7 @@ impl Topology {
                 None => groups.push((g, vec![s])),
             }
         }
-        groups.sort_by_key(|(id, members)| (*id != 0, members[0]));
+        groups.sort_unstable_by_key(|(id, members)| (*id != 0, members[0]));
         groups.into_iter().map(|(_, m)| m).collect()
     }
 }
