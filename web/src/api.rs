@@ -14,6 +14,8 @@
 //! kv.now();     // virtual time, µs
 //! kv.state();   // { now_us, servers: [...], verdict, violation, history: [...], checkpoints }
 //! kv.link();    // a permalink to this run at this moment
+//! kv.sweep(20).then(rs => rs.filter(r => !r.passed)); // 20 seeds from this one, each checked
+//! kv.cancelSweep();
 //! ```
 //!
 //! Every call goes through the same [`Command`]s as the page's buttons; a call that cannot be
@@ -24,15 +26,19 @@
 //! happened: `"role_changed"`, `"committed"`, `"sent"`, `"op_returned"`, …), `text` (in
 //! words), and the fields that fit its kind: `server`, `role`, `term`, `index`, `client`,
 //! `seq_no` (a Clerk's sequence number), `message`, `from`, `to`, `message_kind`, `reason`,
-//! `value`, `groups`.
+//! `value`, `groups`. While a sweep runs, each seed done arrives as a `"sweep_progress"` event
+//! with `sweep` (which sweep of the page), `done`, `total`, and the seed's outcome as
+//! `sweep()`'s promise gives it: `seed`, `verdict`, `passed`, `text`, `operations`, `returned`,
+//! `virtual_us`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use check::Verdict;
 use kv::OpKind;
 use raft::{Role, MILLISECOND};
 use serde::Serialize;
+use sim::scenario::{RunVerdict, SeedOutcome};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::functional::UseReducerDispatcher;
@@ -42,6 +48,7 @@ use crate::controller::{Command, Controller, MAX_SPEED, MIN_SPEED};
 use crate::files;
 use crate::journal::{attempt_error, drop_reason, endpoint_name, kind_name, role_name, Line};
 use crate::start::scenario_from_text;
+use crate::sweep::MAX_SEEDS;
 
 /// The name of the API object on `window`.
 const NAME: &str = "raftkv";
@@ -59,6 +66,8 @@ type Subscribers = Rc<RefCell<Vec<(u32, js_sys::Function)>>>;
 pub struct Api {
     _methods: Vec<Method>,
     subscribers: Subscribers,
+    /// The seed sweep whose outcomes subscribers have been told of, and how many.
+    told: Cell<(u64, usize)>,
 }
 
 impl Drop for Api {
@@ -73,7 +82,68 @@ impl Api {
     /// Tells subscribers what happened since the last call.
     pub fn publish(&self, ctl: &RefCell<Controller>) {
         publish(&self.subscribers, ctl);
+        // Each seed the sweep has finished since, as a `"sweep_progress"` event (none from
+        // before there were subscribers).
+        let events: Vec<JsValue> = match ctl.borrow().sweep() {
+            Some(s) => {
+                let (number, told) = self.told.get();
+                let from = if number == s.number() { told } else { 0 };
+                self.told.set((s.number(), s.outcomes().len()));
+                if self.subscribers.borrow().is_empty() {
+                    return;
+                }
+                s.outcomes()[from.min(s.outcomes().len())..]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| {
+                        let event = outcome(o);
+                        let set = |key: &str, value: f64| {
+                            let _ = js_sys::Reflect::set(&event, &key.into(), &value.into());
+                        };
+                        set("sweep", s.number() as f64);
+                        set("done", (from + i + 1) as f64);
+                        set("total", s.total() as f64);
+                        let _ =
+                            js_sys::Reflect::set(&event, &"kind".into(), &"sweep_progress".into());
+                        event
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let subscribers = self.subscribers.borrow().clone();
+        for event in &events {
+            for (_, f) in &subscribers {
+                if let Err(e) = f.call1(&JsValue::NULL, event) {
+                    web_sys::console::error_2(&"raftkv subscriber failed:".into(), &e);
+                }
+            }
+        }
     }
+}
+
+/// A seed's outcome for JavaScript: `seed`, `verdict` (`"linearizable"`,
+/// `"not_linearizable"`, `"unknown"`, `"invariant_broken"`), `passed`, `text` (in words),
+/// `operations`, `returned` and `virtual_us`.
+fn outcome(o: &SeedOutcome) -> JsValue {
+    let object = js_sys::Object::new();
+    let set = |key: &str, value: JsValue| {
+        let _ = js_sys::Reflect::set(&object, &key.into(), &value);
+    };
+    set("seed", (o.seed as f64).into());
+    let verdict = match o.verdict {
+        RunVerdict::Linearizable => "linearizable",
+        RunVerdict::NotLinearizable { .. } => "not_linearizable",
+        RunVerdict::Unknown => "unknown",
+        RunVerdict::InvariantBroken(_) => "invariant_broken",
+    };
+    set("verdict", verdict.into());
+    set("passed", o.verdict.passed().into());
+    set("text", o.verdict.to_string().into());
+    set("operations", (o.operations as f64).into());
+    set("returned", (o.returned as f64).into());
+    set("virtual_us", (o.virtual_time as f64).into());
+    object.into()
 }
 
 /// One event as subscribers receive it: the trace event's fields by name, and its text. Set
@@ -393,13 +463,32 @@ pub fn install(
             Ok(JsValue::UNDEFINED)
         }),
     );
+    add(
+        "sweep",
+        Rc::new(move |c, [n, ..]| {
+            let n = n
+                .as_f64()
+                .filter(|n| n.fract() == 0.0 && (1.0..=MAX_SEEDS as f64).contains(n))
+                .ok_or(format!("sweep takes a number of seeds, 1 to {MAX_SEEDS}"))?;
+            c.apply(Command::Sweep(n as u64))?;
+            let mut resolve = None;
+            let promise = js_sys::Promise::new(&mut |ok, _| resolve = Some(ok));
+            let resolve = resolve.ok_or("the browser did not start the promise")?;
+            c.wait_for_sweep(Box::new(move |outcomes| {
+                let outcomes: js_sys::Array = outcomes.iter().map(outcome).collect();
+                let _ = resolve.call1(&JsValue::NULL, &outcomes);
+            }))?;
+            Ok(promise.into())
+        }),
+    );
+    add("cancelSweep", Rc::new(move |c, _| done(c.apply(Command::CancelSweep))));
     add("state", Rc::new(move |c, _| state(c)));
     add(
         "link",
         Rc::new(move |c, _| Ok(format!("{}#run={}", files::page_address(), c.link()).into())),
     );
     let _ = js_sys::Reflect::set(&window, &NAME.into(), &object);
-    Some(Api { _methods: methods, subscribers })
+    Some(Api { _methods: methods, subscribers, told: Cell::new((0, 0)) })
 }
 
 /// A server number as JavaScript gave it; the simulator refuses one that does not exist.

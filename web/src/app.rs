@@ -2,8 +2,10 @@
 //! dispatched to; the panels laid out, with commands reaching them through a context; the
 //! clock run while playing and visible; keys mapped to commands.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+
+use gloo_timers::future::TimeoutFuture;
 
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -11,12 +13,13 @@ use yew::prelude::*;
 use crate::api;
 use crate::clock::{now_ms, page_hidden, FrameLoop, Listener};
 use crate::components::{
-    Clerks, Cluster, Controls, EventLog, Faults, Help, History, Inspector, LessonCard, Logs,
+    Clerks, Cluster, Controls, EventLog, Faults, Help, History, Inspector, LessonCard, Logs, Seeds,
     SessionBar, TimelineBar,
 };
 use crate::controller::{Command, Controller};
 use crate::onscreen::{interval_of, Onscreen};
 use crate::start::Start;
+use crate::sweep::SweepRun;
 
 /// The page's state as Yew holds it, in a reducer ([`Reducible`]): the controller, shared
 /// and changed in place (it holds a whole simulated cluster, which no action could afford to
@@ -33,6 +36,12 @@ pub struct Model {
 impl Model {
     fn new(ctl: Controller) -> Model {
         Model { ctl: Rc::new(RefCell::new(ctl)), version: 0, nudges: 0 }
+    }
+
+    /// The next version, `nudged` or not.
+    fn changed(&self, nudged: bool) -> Rc<Model> {
+        let nudges = self.nudges + u64::from(nudged);
+        Rc::new(Model { ctl: self.ctl.clone(), version: self.version + 1, nudges })
     }
 
     /// Reads the controller.
@@ -66,6 +75,9 @@ impl PartialEq for Model {
 /// A call of the JavaScript API, run on the controller inside the reducer.
 pub type ApiCall = Box<dyn FnOnce(&mut Controller)>;
 
+/// Real ms of seed-sweep work between two yields to the browser.
+const SWEEP_SLICE_MS: f64 = 8.0;
+
 /// What changes the page's state.
 pub enum Action {
     /// A visitor's command: a click, a key.
@@ -76,24 +88,35 @@ pub enum Action {
     Api(ApiCall),
     /// Nothing in the controller changed, but what is drawn should be (a panel came into view).
     Redraw,
+    /// A slice of the seed sweep's work.
+    SweepSlice,
 }
 
 impl Reducible for Model {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let nudges = self.nudges + u64::from(!matches!(action, Action::Frame(_)));
-        {
-            let mut ctl = self.ctl.borrow_mut();
-            match action {
+        let mut ctl = self.ctl.borrow_mut();
+        // Frames and the sweep's slices keep the reading pace; the sweep's end does not.
+        let nudged = match action {
+            Action::Command(command) => {
                 // A refused command shows as the notice.
-                Action::Command(command) => drop(ctl.apply(command)),
-                Action::Frame(elapsed_ms) => ctl.frame(elapsed_ms),
-                Action::Api(call) => call(&mut ctl),
-                Action::Redraw => {}
+                let _ = ctl.apply(command);
+                true
             }
-        }
-        Rc::new(Model { ctl: self.ctl.clone(), version: self.version + 1, nudges })
+            Action::Frame(elapsed_ms) => {
+                ctl.frame(elapsed_ms);
+                false
+            }
+            Action::Api(call) => {
+                call(&mut ctl);
+                true
+            }
+            Action::Redraw => true,
+            Action::SweepSlice => ctl.sweep_slice(SWEEP_SLICE_MS),
+        };
+        drop(ctl);
+        self.changed(nudged)
     }
 }
 
@@ -251,6 +274,29 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
+    // The seed sweep: a slice of work, then a yield to the browser (a zero-delay timer), until
+    // it ends or is stopped; it goes on while the cluster is paused or the tab hidden.
+    let sweeping = live.get().sweep().is_some_and(SweepRun::running);
+    {
+        let (ctl, dispatcher, api) = (ctl.clone(), dispatcher.clone(), api.clone());
+        use_effect_with(sweeping, move |&on| {
+            let stop = Rc::new(Cell::new(!on));
+            let stopped = stop.clone();
+            if on {
+                yew::platform::spawn_local(async move {
+                    while !stopped.get() {
+                        dispatcher.dispatch(Action::SweepSlice);
+                        if let Some(api) = &*api.borrow() {
+                            api.publish(&ctl);
+                        }
+                        TimeoutFuture::new(0).await;
+                    }
+                });
+            }
+            move || stop.set(true)
+        });
+    }
+
     let now = now_ms();
     // The ring animates every frame; the panels of text, the clock's line and the bars of
     // controls follow at a reading pace (and at once after a command).
@@ -312,6 +358,7 @@ pub fn App(props: &AppProps) -> Html {
                     <Logs model={model("logs-title")} />
                     <Clerks model={model("clerk-title")} />
                     <History model={model("history-title")} />
+                    <Seeds model={model("seeds-title")} />
                     <EventLog model={model("events-title")} />
                 </main>
                 <footer class="foot">

@@ -22,6 +22,7 @@ use sim::{operation, MessageId, SimView, Simulator, Violation};
 
 use crate::clock::now_ms;
 use crate::journal::{Journal, Line};
+use crate::sweep::{SweepRun, Waiter, MAX_SEEDS};
 use crate::timeline::Timeline;
 
 /// The slowest speed: one virtual second per 100 real seconds.
@@ -170,6 +171,10 @@ pub enum Command {
     ToggleHelp,
     /// Say why something the visitor gave (a file, a link) cannot be used.
     Notice(String),
+    /// Run the scenario on screen with this many seeds, from its own (see [`SweepRun`]).
+    Sweep(u64),
+    /// Stop the seed sweep where it has got to.
+    CancelSweep,
 }
 
 /// A replay in progress: time travel or opening a permalink, run across frames.
@@ -297,6 +302,9 @@ pub struct Controller {
     topology_seen: Vec<Vec<NodeId>>,
     /// The whole recording, summarised for the timeline.
     timeline: Timeline,
+    /// The latest seed sweep, and how many this page has started.
+    sweep: Option<SweepRun>,
+    sweeps: u64,
 }
 
 impl Controller {
@@ -325,6 +333,8 @@ impl Controller {
             check: LiveCheck::new(),
             topology_seen: Vec::new(),
             timeline: Timeline::default(),
+            sweep: None,
+            sweeps: 0,
         };
         // What the network and the servers are like before anything happens.
         c.timeline.cut(0, 0, &c.view);
@@ -409,6 +419,8 @@ impl Controller {
                 | Command::Load(_)
                 | Command::Travel(_)
                 | Command::SetUnsafe(..)
+                | Command::Sweep(_)
+                | Command::CancelSweep
         );
         if self.replay.is_some() && !harmless {
             return Err("wait for the replay to finish, or cancel it".into());
@@ -517,7 +529,40 @@ impl Controller {
             }
             Command::ToggleHelp => self.help = !self.help,
             Command::Notice(why) => return Err(why),
+            Command::Sweep(n) => {
+                if !(1..=MAX_SEEDS).contains(&n) {
+                    return Err(format!("a sweep runs 1 to {MAX_SEEDS} seeds, not {n}"));
+                }
+                if let Some(old) = &mut self.sweep {
+                    old.end();
+                }
+                self.sweeps += 1;
+                let (file, now) = (self.runner.file(), self.runner.sim().now());
+                self.sweep = Some(SweepRun::start(file, now, n, self.sweeps));
+            }
+            Command::CancelSweep => {
+                if let Some(sweep) = &mut self.sweep {
+                    sweep.end();
+                }
+            }
         }
+        Ok(())
+    }
+
+    /// The latest seed sweep, running or done.
+    pub fn sweep(&self) -> Option<&SweepRun> {
+        self.sweep.as_ref()
+    }
+
+    /// Works on the sweep for about `budget_ms`; whether it ended meanwhile.
+    pub fn sweep_slice(&mut self, budget_ms: f64) -> bool {
+        self.sweep.as_mut().is_some_and(|s| s.slice(budget_ms))
+    }
+
+    /// Calls `waiter` with the sweep's outcomes once it ends; an error if there is none.
+    pub fn wait_for_sweep(&mut self, waiter: Waiter) -> Result<(), String> {
+        let sweep = self.sweep.as_mut().ok_or("no seed sweep has been started")?;
+        sweep.wait(waiter);
         Ok(())
     }
 
@@ -543,10 +588,13 @@ impl Controller {
 
     fn restart_with(&mut self, scenario: &ScenarioFile) {
         let (speed, help, outbox) = (self.speed, self.help, self.outbox.take());
+        let (sweep, sweeps) = (self.sweep.take(), self.sweeps);
         *self = Controller::new(scenario, true);
         self.speed = speed;
         self.help = help;
         self.outbox = outbox;
+        // A sweep goes on, and its results stay, whichever run is on screen.
+        (self.sweep, self.sweeps) = (sweep, sweeps);
     }
 
     /// Starts replaying the recording to `to`, from the latest checkpoint before it; the

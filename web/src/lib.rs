@@ -10,6 +10,7 @@ pub mod files;
 pub mod journal;
 pub mod onscreen;
 pub mod start;
+pub mod sweep;
 pub mod timeline;
 
 pub use app::{App, AppProps};

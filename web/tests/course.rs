@@ -195,3 +195,82 @@ async fn the_javascript_api_drives_a_partition_and_an_op() {
     call("unsubscribe", &[id]).unwrap();
     drop(listener);
 }
+
+/// Lets the seed sweep's timer loop run until the seeds panel says `done`.
+async fn sweep_until(root: &Element, done: &str) {
+    for _ in 0..600 {
+        if text_of(root, ".seeds-panel").contains(done) {
+            return;
+        }
+        settle().await;
+    }
+    panic!("the sweep did not get to {done:?}: {}", text_of(root, ".seeds-panel"));
+}
+
+#[wasm_bindgen_test]
+async fn a_seed_sweep_catches_a_lessons_bug_and_opens_the_failing_seed() {
+    let root = mount_with(Start::Lesson("stale-read".into()), false).await;
+    let seed = get(&call("state", &[]).unwrap(), &["seed"]).as_f64().unwrap() as u64;
+    let heard = Rc::new(RefCell::new(Vec::<(String, f64)>::new()));
+    let sink = heard.clone();
+    let listener = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+        if get(&e, &["kind"]).as_string().as_deref() == Some("sweep_progress") {
+            let verdict = get(&e, &["verdict"]).as_string().unwrap_or_default();
+            sink.borrow_mut().push((verdict, get(&e, &["done"]).as_f64().unwrap_or(-1.0)));
+        }
+    });
+    let id = call("subscribe", &[listener.as_ref().clone()]).unwrap();
+
+    // From the page: three seeds from the lesson's own, which shows the stale read.
+    change(&root, ".seeds-panel input", "3").await;
+    click(&root, ".seeds-panel", &format!("Run from seed {seed}")).await;
+    assert!(
+        text_of(&root, ".seeds-panel").contains("of 3 seeds"),
+        "{}",
+        text_of(&root, ".seeds-panel")
+    );
+    sweep_until(&root, "3 of 3 seeds run").await;
+    let rows = all(&root, ".sweep-results tbody tr");
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0].class_name().contains("bad"), "{}", text(&rows[0]));
+    assert!(text(&rows[0]).contains("NOT linearizable"), "{}", text(&rows[0]));
+    let told: Vec<f64> = heard.borrow().iter().map(|(_, done)| *done).collect();
+    assert_eq!(told, [1.0, 2.0, 3.0], "a progress event per seed");
+    assert_eq!(heard.borrow()[0].0, "not_linearizable");
+
+    // From the API: a promise of the outcomes, and Cancel stops a sweep where it is.
+    let promise: js_sys::Promise = call("sweep", &[2.into()]).unwrap().dyn_into().unwrap();
+    let result = Rc::new(RefCell::new(None::<JsValue>));
+    let slot = result.clone();
+    let then = Closure::<dyn FnMut(JsValue)>::new(move |v| *slot.borrow_mut() = Some(v));
+    let _ = promise.then(&then);
+    sweep_until(&root, "2 of 2 seeds run").await;
+    settle().await;
+    let outcomes = js_sys::Array::from(&result.borrow().clone().expect("the promise resolved"));
+    assert_eq!(outcomes.length(), 2);
+    assert_eq!(get(&outcomes.get(0), &["seed"]).as_f64(), Some(seed as f64));
+    assert_eq!(get(&outcomes.get(0), &["passed"]).as_bool(), Some(false));
+    call("sweep", &[50.into()]).unwrap();
+    yew::scheduler::flush().await;
+    click(&root, ".seeds-panel", "Cancel").await;
+    settle().await;
+    assert!(
+        text_of(&root, ".seeds-panel").contains("of 50 seeds run"),
+        "{}",
+        text_of(&root, ".seeds-panel")
+    );
+    assert!(call("sweep", &[0.into()]).is_err(), "no sweep of 0 seeds");
+
+    // A click on the first sweep's failing seed opens its run: the lesson at that seed.
+    call("sweep", &[1.into()]).unwrap();
+    yew::scheduler::flush().await;
+    sweep_until(&root, "1 of 1 seeds run").await;
+    let button = all(&root, ".sweep-results tbody button").remove(0);
+    button.click();
+    yew::scheduler::flush().await;
+    let state = call("state", &[]).unwrap();
+    assert_eq!(get(&state, &["seed"]).as_f64(), Some(seed as f64));
+    assert_eq!(get(&state, &["now_us"]).as_f64(), Some(0.0), "opened from its start");
+    call("unsubscribe", &[id]).unwrap();
+    drop((listener, then));
+}

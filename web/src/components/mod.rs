@@ -10,6 +10,7 @@ pub mod inspector;
 pub mod lesson;
 pub mod log;
 pub mod session;
+pub mod sweep;
 pub mod timeline;
 
 pub use clerk::Clerks;
@@ -22,6 +23,7 @@ pub use inspector::Inspector;
 pub use lesson::LessonCard;
 pub use log::Logs;
 pub use session::SessionBar;
+pub use sweep::Seeds;
 pub use timeline::TimelineBar;
 
 /// Colours for terms 1, 2, 3, …, in turn: readable under white text, and none of them the

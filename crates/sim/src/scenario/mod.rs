@@ -55,11 +55,13 @@ mod action;
 mod checkpoints;
 mod link;
 mod runner;
+mod sweep;
 
 pub use action::{Action, TimedAction};
 pub use checkpoints::{Checkpoints, DEFAULT_EVERY, DEFAULT_MAX, DEFAULT_MAX_BYTES};
 pub use link::{decode_link, encode_link, Link};
 pub use runner::{run, ActError, RunReport, RunVerdict, Runner};
+pub use sweep::{SeedOutcome, Sweep};
 
 use std::fmt;
 

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 
-use check::{check_kv, Budget, Verdict};
+use check::{check_kv, Budget, CheckResult, Verdict};
 use kv::{ClientId, Op};
 use raft::{NodeId, Time, MILLISECOND};
 use rand::{Rng, SeedableRng};
@@ -313,12 +313,16 @@ impl RunVerdict {
         if let Some(v) = sim.violation() {
             return RunVerdict::InvariantBroken(v.clone());
         }
-        let checked = check_kv(&operations(sim.history()), budget);
-        match checked.verdict {
+        RunVerdict::of_check(&check_kv(&operations(sim.history()), budget))
+    }
+
+    /// The verdict the checker's `result` gives (the first key with no linearization named).
+    pub fn of_check(result: &CheckResult) -> RunVerdict {
+        match result.verdict {
             Verdict::Linearizable => RunVerdict::Linearizable,
             Verdict::Unknown => RunVerdict::Unknown,
             Verdict::NotLinearizable => {
-                let key = checked.keys.iter().find(|k| k.verdict == Verdict::NotLinearizable);
+                let key = result.keys.iter().find(|k| k.verdict == Verdict::NotLinearizable);
                 RunVerdict::NotLinearizable { key: key.map(|k| k.key.clone()).unwrap_or_default() }
             }
         }
