@@ -6,7 +6,6 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
-
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -29,7 +28,8 @@ pub struct Model {
     ctl: Rc<RefCell<Controller>>,
     version: u64,
     /// Changes that did not come from the clock (a visitor's command, an API call, a panel
-    /// scrolled into view): the panels drawn at a reading pace are drawn at once after one.
+    /// scrolled into view, a sweep's end): the panels drawn at a reading pace are drawn at
+    /// once after one.
     nudges: u64,
 }
 
@@ -275,7 +275,8 @@ pub fn App(props: &AppProps) -> Html {
     }
 
     // The seed sweep: a slice of work, then a yield to the browser (a zero-delay timer), until
-    // it ends or is stopped; it goes on while the cluster is paused or the tab hidden.
+    // it ends or is stopped. It goes on while the cluster is paused, and while the tab is
+    // hidden as fast as the browser lets timers run there (about once a second).
     let sweeping = live.get().sweep().is_some_and(SweepRun::running);
     {
         let (ctl, dispatcher, api) = (ctl.clone(), dispatcher.clone(), api.clone());

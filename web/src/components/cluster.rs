@@ -202,8 +202,9 @@ struct Painter {
     /// Device pixels per view-box unit.
     scale: f64,
     /// The marks drawn so far, by label (which decides colour and shape) and outline:
-    /// copying one is several times cheaper than filling, stroking and lettering it again,
-    /// and a lab scenario draws a hundred of them every frame.
+    /// copying one is two to three times cheaper than filling, stroking and lettering it
+    /// again (100 marks: 0.6 ms instead of 1.3–1.9 in headless Chromium without a GPU), and
+    /// a lab scenario draws up to a hundred every frame.
     sprites: RefCell<Vec<(&'static str, Outline, HtmlCanvasElement)>>,
 }
 
