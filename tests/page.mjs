@@ -11,7 +11,8 @@ import {
 } from '../scripts/page-harness.mjs';
 
 const chromium = playwrightChromium();
-const server = await serveDist(process.env.DIST || 'dist');
+const DIST = process.env.DIST || 'dist';
+const server = await serveDist(DIST);
 console.error(`tests/page: serving at ${server.url}; ${chromiumVersion()}`);
 
 const profile = mkdtempSync(path.join(tmpdir(), 'page-tests-'));
@@ -109,6 +110,36 @@ const TESTS = {
     assert(JSON.stringify(after.history) === JSON.stringify(before.history), 'the history differs');
     assert(before.history.length > 0, 'the run has no operations to compare');
     assert(second.problems.length === 0, `the console reported:\n  ${second.problems.join('\n  ')}`);
+    await second.page.close();
+  },
+
+  // The page as one file (dist/raftkv-playground.html) opened from disk, as from a USB stick
+  // or an e-mail: no server, the cluster elects a leader with a clean console, and a
+  // permalink made there opens the same run from the same file.
+  async 'the page opens from disk as one file, and its permalinks too'() {
+    const file = `file://${path.resolve(DIST, 'raftkv-playground.html')}`;
+    const first = await open(file);
+    await first.page.waitForFunction(
+      () => window.raftkv.state().servers.some((s) => s.role === 'leader'),
+      null,
+      { timeout: 20000 },
+    );
+    const { link, before } = await first.page.evaluate(() => {
+      window.raftkv.pause();
+      window.raftkv.load('exactly-once');
+      window.raftkv.run(2500);
+      return { link: window.raftkv.link(), before: window.raftkv.state() };
+    });
+    assert(link.startsWith(`${file}#run=`), `the link ${link.slice(0, 80)}… is not to the file`);
+    const second = await open(link);
+    await second.page.waitForFunction(() => !document.querySelector('.replay'), null, { timeout: 30000 });
+    const after = await second.page.evaluate(() => window.raftkv.state());
+    assert(after.now_us === before.now_us, `now: ${after.now_us} ≠ ${before.now_us}`);
+    assert(JSON.stringify(after.history) === JSON.stringify(before.history), 'the history differs');
+    for (const { problems } of [first, second]) {
+      assert(problems.length === 0, `the console reported:\n  ${problems.join('\n  ')}`);
+    }
+    await first.page.close();
     await second.page.close();
   },
 
