@@ -12,7 +12,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web::Start;
 use web_sys::{
-    CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlElement, MouseEvent, MouseEventInit,
+    CanvasRenderingContext2d, DomRect, Element, HtmlCanvasElement, HtmlElement, MouseEvent,
+    MouseEventInit,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -274,4 +275,34 @@ async fn the_status_line_is_announced_only_while_paused() {
     assert_eq!(live(&root), "off", "while running it changes several times a second");
     click(&root, ".controls", "Pause").await;
     assert_eq!(live(&root), "polite");
+}
+
+#[wasm_bindgen_test]
+async fn every_clerk_of_a_lab_scenario_is_drawn_inside_the_ring_apart_from_the_others() {
+    let root =
+        mount_with(Start::Lesson("PersistPartitionUnreliableLinearizable3A".into()), false).await;
+    let ring = root.query_selector(".ring").unwrap().unwrap().get_bounding_client_rect();
+    let rects = root.query_selector_all(".ring .clerk rect").unwrap();
+    let boxes: Vec<DomRect> = (0..rects.length())
+        .filter_map(|i| rects.item(i)?.dyn_into::<Element>().ok())
+        .map(|r| r.get_bounding_client_rect())
+        .collect();
+    assert_eq!(boxes.len(), 15, "the scenario's fifteen Clerks");
+    for (i, b) in boxes.iter().enumerate() {
+        assert!(
+            b.left() >= ring.left() && b.right() <= ring.right(),
+            "C{i} at {}–{}, the ring {}–{}",
+            b.left(),
+            b.right(),
+            ring.left(),
+            ring.right()
+        );
+        for (j, o) in boxes.iter().enumerate().skip(i + 1) {
+            let apart = b.right() <= o.left()
+                || o.right() <= b.left()
+                || b.bottom() <= o.top()
+                || o.bottom() <= b.top();
+            assert!(apart, "C{i} and C{j} overlap");
+        }
+    }
 }

@@ -34,7 +34,10 @@ const MESSAGES_DRAWN: usize = 200;
 /// A message mark's radius, for drawing and for clicks.
 const MARK_R: f64 = 9.0;
 
-/// Where an endpoint sits: servers on the ring, Clerks in a row in the middle.
+/// The most Clerks in a row in the ring's middle.
+const CLERKS_PER_ROW: usize = 6;
+
+/// Where an endpoint sits: servers on the ring, Clerks in rows in the middle.
 fn position(e: Endpoint, servers: usize, clients: usize) -> (f64, f64) {
     match e {
         Endpoint::Server(s) => {
@@ -43,8 +46,16 @@ fn position(e: Endpoint, servers: usize, clients: usize) -> (f64, f64) {
             (CENTRE + RING * js_sys::Math::cos(a), CENTRE + RING * js_sys::Math::sin(a))
         }
         Endpoint::Client(c) => {
-            let offset = c as f64 - (clients.max(1) - 1) as f64 / 2.0;
-            (CENTRE + offset * 46.0, CENTRE)
+            // In rows of up to six, centred, inside the ring: a lab scenario's fifteen Clerks
+            // in one row would run out of the picture.
+            let (c, clients) = (c as usize, clients.max(1));
+            let per_row = clients.min(CLERKS_PER_ROW);
+            let rows = clients.div_ceil(per_row);
+            let (row, column) = (c / per_row, c % per_row);
+            let in_row = if row + 1 == rows { clients - row * per_row } else { per_row };
+            let pitch = (240.0 / rows as f64).min(30.0);
+            let x = CENTRE + (column as f64 - (in_row - 1) as f64 / 2.0) * 42.0;
+            (x, CENTRE + (row as f64 - (rows - 1) as f64 / 2.0) * pitch)
         }
     }
 }
