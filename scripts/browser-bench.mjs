@@ -5,7 +5,8 @@
 //   {"suite":"page","case":C,"scenario":S,"speed":X,"fps":F,"busy_ms_per_frame":B,
 //    "script_ms_per_frame":…,"layout_ms_per_frame":…,"style_ms_per_frame":…,"dropped_pct":D,
 //    "virtual_per_wall":V,"ops":N,"travel_ms":T,"heap_mb":H,"wasm_mb":W}
-// The hour case adds "run_ms", "travels_ms" and "travel_to_ms". A case that throws prints a
+// The hour case adds "run_ms", "travels_ms" and "travel_to_ms"; the sweep case "sweep_seeds"
+// (seeds done in the measuring window) and "sweep_seeds_per_s". A case that throws prints a
 // line with "error" and the next case runs. Everything else (URL, Chromium version, the page's
 // console errors) goes to stderr. Env: BENCH_SECONDS (measuring window, default 12),
 // BENCH_WARMUP (seconds before it, default 1), CHROMIUM (default /usr/bin/chromium).
@@ -42,6 +43,8 @@ const CASES = [
   { name: 'ppul-1x', scenario: PPUL, speed: 1 },
   { name: 'ppul-100x', scenario: PPUL, speed: 100 },
   { name: 'ppul-hour', scenario: PPUL, speed: 1, hour: true },
+  // A 500-seed sweep of the same scenario in the page, the cluster playing meanwhile.
+  { name: 'ppul-sweep', scenario: PPUL, speed: 1, sweep: 500 },
 ];
 const cases = only ? CASES.filter((c) => c.name === only || c.scenario === only) : CASES;
 if (cases.length === 0) {
@@ -81,6 +84,14 @@ const HELPERS = () => {
   window.__bench = {
     vnow: () => (typeof kv.now === 'function' ? kv.now() : kv.state().now_us),
     frames: [],
+    // Seeds done by the sweep, as its progress events tell, with when (ms).
+    swept: [],
+    sweep(n) {
+      kv.subscribe((e) => {
+        if (e.kind === 'sweep_progress') this.swept.push(performance.now());
+      });
+      kv.sweep(n);
+    },
     startFrames() {
       const frames = this.frames;
       const loop = (t) => {
@@ -227,9 +238,20 @@ async function runCase(context, c) {
     }
     out.speed_via = await page.evaluate((x) => window.__bench.setSpeed(x), c.speed);
     await page.evaluate(() => window.raftkv.play());
+    if (c.sweep) await page.evaluate((n) => window.__bench.sweep(n), c.sweep);
     const scenario = await page.evaluate(() => window.raftkv.state().scenario);
     if (PROFILE) await cdp.send('Profiler.enable'), await cdp.send('Profiler.start');
+    const windowStart = await page.evaluate(() => performance.now());
     Object.assign(out, await measure(page, cdp), await atEnd(page, cdp));
+    if (c.sweep) {
+      const { seeds, ms } = await page.evaluate((t0) => {
+        const done = window.__bench.swept.filter((t) => t > t0);
+        window.raftkv.cancelSweep();
+        return { seeds: done.length, ms: performance.now() - t0 };
+      }, windowStart);
+      out.sweep_seeds = seeds;
+      out.sweep_seeds_per_s = round((seeds * 1000) / ms, 1);
+    }
     if (PROFILE) printProfile(c.name, (await cdp.send('Profiler.stop')).profile);
     out.travel_ms = null;
     if (c.hour) {
@@ -287,6 +309,7 @@ for (const c of cases) {
       heap_mb: r.heap_mb, wasm_mb: r.wasm_mb,
       ...(r.checkpoints != null ? { checkpoints: r.checkpoints, checkpoints_mb: r.checkpoints_mb } : {}),
       ...(c.hour ? { run_ms: r.run_ms, travels_ms: r.travels_ms, travel_to_ms: r.travel_to_ms } : {}),
+      ...(c.sweep ? { sweep_seeds: r.sweep_seeds, sweep_seeds_per_s: r.sweep_seeds_per_s } : {}),
       speed_via: r.speed_via,
     };
   } catch (e) {

@@ -73,7 +73,7 @@ browser_tests() {
 tests browser-raft browser_tests crates/raft --test rules
 tests browser-kv browser_tests crates/kv --lib
 tests browser-check browser_tests crates/check --test handmade --test incremental
-tests browser-sim browser_tests crates/sim --test wasm
+tests browser-sim browser_tests crates/sim --test wasm --test sweep
 tests browser-web browser_tests web
 check bundle scripts/bundle-size.sh
 # The built page as visitors meet it (tests/), on the dist/ the bundle check just built.

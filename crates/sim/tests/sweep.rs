@@ -1,7 +1,12 @@
 //! A seed sweep done a slice at a time ends as `raftkv run FILE --seeds A..B` does: the same
 //! verdict, operations and virtual time for every seed, a lesson's deliberate bug caught on
-//! the seeds where a single run catches it.
-#![cfg(not(target_arch = "wasm32"))]
+//! the seeds where a single run catches it. In the browser too (`wasm-pack test --headless
+//! --chrome crates/sim -- --test sweep`), where the page runs its sweeps.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 use sim::lessons;
 use sim::scenario::{run, Expectation, RunVerdict, ScenarioFile, SeedOutcome, Sweep};
