@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the playground's release bundle and prints the gzipped size of its wasm and JS.
-# Exits non-zero above the budget (LIMIT_KB, default 355). The page issue set 350 KB; the
-# seed sweep (run the scenario on screen with N seeds, in slices) took it to 354.6, and the
-# limit was raised by that much, not more, until savings are found (see the closing notes).
+# Exits non-zero above the budget (LIMIT_KB, default 354). The page issue set 350 KB; the
+# seed sweep (run the scenario on screen with N seeds, in slices) took it to 353.2 even after
+# savings, and the limit was raised by that much, not more, until more are found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools.sh
 export PATH="$HOME/.cargo/bin:$PATH"
-LIMIT_KB=${LIMIT_KB:-355}
+LIMIT_KB=${LIMIT_KB:-354}
 
 need_web_tools
 trunk build index.html --release --offline >&2

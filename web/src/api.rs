@@ -36,8 +36,7 @@ use std::rc::Rc;
 
 use check::Verdict;
 use kv::OpKind;
-use raft::{Role, MILLISECOND};
-use serde::Serialize;
+use raft::MILLISECOND;
 use sim::scenario::{RunVerdict, SeedOutcome};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -248,39 +247,13 @@ fn event(line: &Line) -> JsValue {
     object.into()
 }
 
-/// The state `raftkv.state()` returns.
-#[derive(Serialize)]
-struct State {
-    now_us: u64,
-    scenario: String,
-    seed: u64,
-    servers: Vec<ServerState>,
-    verdict: &'static str,
-    violation: Option<String>,
-    /// Porcupine's JSON, parsed by the browser (no JSON value type in the bundle).
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    history: JsValue,
-    /// The time-travel checkpoints kept: how many, roughly how many bytes, and how many
-    /// simulated events apart.
-    checkpoints: Checkpoints,
-}
-
-#[derive(Serialize)]
-struct Checkpoints {
-    count: usize,
-    bytes: usize,
-    every_events: u64,
-}
-
-#[derive(Serialize)]
-struct ServerState {
-    id: usize,
-    alive: bool,
-    role: Option<&'static str>,
-    term: u64,
-    commit_index: u64,
-    last_applied: u64,
-    last_index: u64,
+/// A plain object with these fields (set one by one: a serde derive costs the bundle more).
+fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (key, value) in fields {
+        let _ = js_sys::Reflect::set(&object, &(*key).into(), value);
+    }
+    object.into()
 }
 
 /// Hands the event-log lines since the last call to every subscriber. Nothing is borrowed
@@ -508,35 +481,46 @@ fn state(c: &mut Controller) -> Result<JsValue, String> {
         Some(Verdict::NotLinearizable) => "not_linearizable",
         Some(Verdict::Unknown) | None => "unknown",
     };
-    let state = State {
-        now_us: view.now,
-        scenario: c.runner().file().name.clone(),
-        seed: view.seed,
-        servers: view
-            .servers
-            .iter()
-            .map(|s| ServerState {
-                id: s.id,
-                alive: s.alive,
-                role: s.raft.as_ref().map(|r| match r.role {
-                    Role::Follower => "follower",
-                    Role::Candidate => "candidate",
-                    Role::Leader => "leader",
-                }),
-                term: s.raft.as_ref().map_or(s.persisted.term, |r| r.term),
-                commit_index: s.raft.as_ref().map_or(0, |r| r.commit_index),
-                last_applied: s.raft.as_ref().map_or(0, |r| r.last_applied),
-                last_index: s.raft.as_ref().map_or(s.persisted.last_index, |r| r.last_log_index),
-            })
-            .collect(),
-        verdict,
-        violation: view.violation.as_ref().map(|v| v.to_string()),
-        history: js_sys::JSON::parse(&sim::porcupine_json(c.runner().sim().history()))
-            .map_err(|_| "the history did not parse as JSON".to_string())?,
-        checkpoints: {
-            let (count, bytes, every_events) = c.checkpoints();
-            Checkpoints { count, bytes, every_events }
-        },
-    };
-    state.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| e.to_string())
+    let num = |n: u64| JsValue::from_f64(n as f64);
+    let servers: js_sys::Array = view
+        .servers
+        .iter()
+        .map(|s| {
+            let role = s.raft.as_ref().map_or(JsValue::NULL, |r| role_name(r.role).into());
+            let raft =
+                |f: fn(&raft::RaftView) -> u64, down: u64| num(s.raft.as_ref().map_or(down, f));
+            object(&[
+                ("id", num(s.id as u64)),
+                ("alive", s.alive.into()),
+                ("role", role),
+                ("term", raft(|r| r.term, s.persisted.term)),
+                ("commit_index", raft(|r| r.commit_index, 0)),
+                ("last_applied", raft(|r| r.last_applied, 0)),
+                ("last_index", raft(|r| r.last_log_index, s.persisted.last_index)),
+            ])
+        })
+        .collect();
+    let history = js_sys::JSON::parse(&sim::porcupine_json(c.runner().sim().history()))
+        .map_err(|_| "the history did not parse as JSON".to_string())?;
+    let (count, bytes, every_events) = c.checkpoints();
+    Ok(object(&[
+        ("now_us", num(view.now)),
+        ("scenario", c.runner().file().name.as_str().into()),
+        ("seed", num(view.seed)),
+        ("servers", servers.into()),
+        ("verdict", verdict.into()),
+        ("violation", view.violation.as_ref().map_or(JsValue::NULL, |v| v.to_string().into())),
+        // Porcupine's JSON, parsed by the browser (no JSON value type in the bundle).
+        ("history", history),
+        // The time-travel checkpoints kept: how many, roughly how many bytes, and how many
+        // simulated events apart.
+        (
+            "checkpoints",
+            object(&[
+                ("count", num(count as u64)),
+                ("bytes", num(bytes as u64)),
+                ("every_events", num(every_events)),
+            ]),
+        ),
+    ]))
 }
