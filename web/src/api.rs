@@ -125,24 +125,22 @@ impl Api {
 /// `"not_linearizable"`, `"unknown"`, `"invariant_broken"`), `passed`, `text` (in words),
 /// `operations`, `returned` and `virtual_us`.
 fn outcome(o: &SeedOutcome) -> JsValue {
-    let object = js_sys::Object::new();
-    let set = |key: &str, value: JsValue| {
-        let _ = js_sys::Reflect::set(&object, &key.into(), &value);
-    };
-    set("seed", (o.seed as f64).into());
     let verdict = match o.verdict {
         RunVerdict::Linearizable => "linearizable",
         RunVerdict::NotLinearizable { .. } => "not_linearizable",
         RunVerdict::Unknown => "unknown",
         RunVerdict::InvariantBroken(_) => "invariant_broken",
     };
-    set("verdict", verdict.into());
-    set("passed", o.verdict.passed().into());
-    set("text", o.verdict.to_string().into());
-    set("operations", (o.operations as f64).into());
-    set("returned", (o.returned as f64).into());
-    set("virtual_us", (o.virtual_time as f64).into());
-    object.into()
+    let num = |n: usize| JsValue::from_f64(n as f64);
+    object(&[
+        ("seed", (o.seed as f64).into()),
+        ("verdict", verdict.into()),
+        ("passed", o.verdict.passed().into()),
+        ("text", o.verdict.to_string().into()),
+        ("operations", num(o.operations)),
+        ("returned", num(o.returned)),
+        ("virtual_us", (o.virtual_time as f64).into()),
+    ])
 }
 
 /// One event as subscribers receive it: the trace event's fields by name, and its text. Set
