@@ -8,8 +8,8 @@ const url = process.argv[2] || 'http://127.0.0.1:8080/';
 const out = process.argv[3] || 'docs/screenshots';
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 
-async function open(width, height, query = '') {
-  const page = await browser.newPage({ viewport: { width, height } });
+async function open(width, height, query = '', colorScheme = 'light') {
+  const page = await browser.newPage({ viewport: { width, height }, colorScheme });
   page.on('pageerror', (e) => console.error('page error:', e.message));
   // Full-page pictures: every panel drawn, in view or not.
   await page.goto(url + (query ? query + '&' : '?') + 'lazy=0');
@@ -92,7 +92,15 @@ await page.locator('.history-panel .op.bad').first().dispatchEvent('click');
 await page.screenshot({ path: `${out}/lesson.png`, fullPage: true });
 await page.close();
 
-// 6. Embedded in a course page, driven by its JavaScript API.
+// 6. The same in dark mode (the visitor's system setting).
+page = await open(1400, 1000, '?lesson=stale-read', 'dark');
+await pause(page);
+for (let i = 0; i < 8; i++) await button(page, '.controls', '+1 s').click();
+await page.locator('.history-panel .op.bad').first().dispatchEvent('click');
+await page.screenshot({ path: `${out}/dark.png` });
+await page.close();
+
+// 7. Embedded in a course page, driven by its JavaScript API.
 page = await browser.newPage({ viewport: { width: 1000, height: 1100 } });
 page.on('pageerror', (e) => console.error('page error:', e.message));
 await page.goto(url + 'course-example.html');

@@ -166,6 +166,46 @@ const TESTS = {
       await page.close();
     }
   },
+  // Dark mode follows the visitor's system setting, and its text stays readable: every
+  // line of plain text on the page (headings, hints, legends, buttons, labels, the event
+  // log) has a contrast ratio of at least 4.5:1 against what is behind it, as WCAG AA asks.
+  async 'in dark mode the page turns dark and its text keeps a 4.5:1 contrast'() {
+    const { page, problems } = await open();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.evaluate(() => window.raftkv.run(3000));
+    await page.waitForTimeout(500);
+    const report = await page.evaluate(() => {
+      const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+      const luminance = ([r, g, b]) => {
+        const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+      };
+      // The first opaque background behind an element.
+      const behind = (el) => {
+        for (let e = el; e; e = e.parentElement) {
+          const c = rgb(getComputedStyle(e).backgroundColor);
+          if (c.length === 3 || c[3] === 1) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+      };
+      const selectors = 'h1, h2, h3, .status, .hint, .legend span, button, label, .events li, .fields dt, .fields dd, .foot, summary';
+      const worst = [];
+      for (const el of document.querySelectorAll(selectors)) {
+        const box = el.getBoundingClientRect();
+        if (!box.width || !box.height || !el.textContent.trim()) continue;
+        const style = getComputedStyle(el);
+        if (style.visibility === 'hidden' || Number(style.opacity) < 1) continue;
+        const [a, b] = [luminance(rgb(style.color).slice(0, 3)), luminance(behind(el))];
+        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        if (ratio < 4.5) worst.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+      }
+      return { page: luminance(rgb(getComputedStyle(document.documentElement).backgroundColor)), worst };
+    });
+    assert(report.page < 0.05, `the page's background is not dark (luminance ${report.page})`);
+    assert(report.worst.length === 0, `text under 4.5:1: ${report.worst.slice(0, 8).join('; ')}`);
+    assert(problems.length === 0, `the console: ${problems.join(' | ')}`);
+    await page.close();
+  },
 };
 
 let passed = 0;
