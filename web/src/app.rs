@@ -147,6 +147,9 @@ pub struct AppProps {
     /// Chrome-less, for an iframe in a course page: the cluster, the Clerks and the history,
     /// with a compact clock bar, fitted to the frame.
     pub embed: bool,
+    /// Embedded, with the lesson's card above the cluster: what the lesson shows, in a
+    /// course page that does not say it itself.
+    pub describe: bool,
     /// Panels scrolled out of view are not drawn again until they come back (see
     /// [`crate::onscreen`]).
     pub lazy: bool,
@@ -158,6 +161,7 @@ impl Default for AppProps {
             autoplay: true,
             start: Start::Playground(Default::default()),
             embed: false,
+            describe: false,
             lazy: true,
         }
     }
@@ -329,6 +333,9 @@ pub fn App(props: &AppProps) -> Html {
             <div class="app embed" ref={root}>
                 <SessionBar model={model("session")} embed=true />
                 { alerts }
+                if props.describe {
+                    <LessonCard model={model("lesson-title")} />
+                }
                 <main class="grid">
                     <Cluster model={model("cluster-title")} />
                     <Clerks model={model("clerk-title")} />

@@ -18,18 +18,31 @@ pub enum Start {
     Link(String),
 }
 
-/// What the page's URL asks for: where to start, whether to embed (`?embed=1`), and whether
-/// panels out of view may wait until they are scrolled to (`?lazy=0` draws every panel every
-/// frame: for full-page screenshots, and for assistive technology that reads the whole page).
-pub fn from_url(search: &str, hash: &str) -> (Start, bool, bool) {
+/// What the page's URL asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Asked {
+    /// Where to start.
+    pub start: Start,
+    /// Chrome-less, for an iframe in a course page (`?embed=1`).
+    pub embed: bool,
+    /// Embedded, with the lesson's card (its description, bug switch and explanation) above
+    /// the cluster (`?describe=1`).
+    pub describe: bool,
+    /// Whether panels out of view may wait until they are scrolled to (`?lazy=0` draws every
+    /// panel every frame: for full-page screenshots, and for assistive technology that reads
+    /// the whole page).
+    pub lazy: bool,
+}
+
+/// Reads what the page's URL (its `search` and `hash` parts) asks for.
+pub fn from_url(search: &str, hash: &str) -> Asked {
     let params: Vec<(&str, &str)> = search
         .trim_start_matches('?')
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|p| p.split_once('=').unwrap_or((p, "")))
         .collect();
-    let embed = params.iter().any(|&(k, v)| k == "embed" && v != "0");
-    let lazy = !params.iter().any(|&(k, v)| k == "lazy" && v == "0");
+    let on = |name: &str| params.iter().any(|&(k, v)| k == name && v != "0");
     let start = if let Some(link) = hash.strip_prefix("#run=") {
         Start::Link(link.to_string())
     } else if let Some(&(_, id)) = params.iter().find(|(k, _)| *k == "lesson") {
@@ -37,7 +50,12 @@ pub fn from_url(search: &str, hash: &str) -> (Start, bool, bool) {
     } else {
         Start::Playground(Settings::default())
     };
-    (start, embed, lazy)
+    Asked {
+        start,
+        embed: on("embed"),
+        describe: on("describe"),
+        lazy: !params.iter().any(|&(k, v)| k == "lazy" && v == "0"),
+    }
 }
 
 impl Start {
@@ -85,11 +103,13 @@ mod tests {
 
     #[test]
     fn the_url_says_where_to_start_and_how_to_draw() {
-        let (start, embed, lazy) = from_url("?lesson=crash&embed=1", "");
-        assert_eq!((start, embed, lazy), (Start::Lesson("crash".into()), true, true));
-        let (start, embed, lazy) = from_url("?lazy=0", "#run=1.abc");
-        assert_eq!((start, embed, lazy), (Start::Link("1.abc".into()), false, false));
-        let (start, _, lazy) = from_url("", "");
-        assert_eq!((start, lazy), (Start::Playground(Settings::default()), true));
+        let asked = from_url("?lesson=crash&embed=1&describe=1", "");
+        let lesson = Start::Lesson("crash".into());
+        assert_eq!(asked, Asked { start: lesson, embed: true, describe: true, lazy: true });
+        let asked = from_url("?lazy=0&describe=0", "#run=1.abc");
+        let link = Start::Link("1.abc".into());
+        assert_eq!(asked, Asked { start: link, embed: false, describe: false, lazy: false });
+        let asked = from_url("", "");
+        assert_eq!((asked.start, asked.lazy), (Start::Playground(Settings::default()), true));
     }
 }

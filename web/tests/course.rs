@@ -15,7 +15,7 @@ use js_sys::{Function, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web::{Settings, Start};
+use web::{AppProps, Settings, Start};
 use web_sys::{Element, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -141,6 +141,32 @@ async fn embed_mode_has_no_chrome_and_fits_its_container() {
     assert!(app.scroll_width() <= 420, "{} px wide in a 420 px frame", app.scroll_width());
     let ring = root.query_selector(".ring").unwrap().unwrap().get_bounding_client_rect();
     assert!(ring.width() > 200.0 && ring.width() <= 420.0, "ring {} px", ring.width());
+}
+
+/// `?embed=1&describe=1`: the lesson's card above the cluster, at a course page's narrowest
+/// and widest frames.
+#[wasm_bindgen_test]
+async fn embed_mode_shows_the_lessons_description_when_asked_from_360_to_1200_px() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    for width in [360, 1200] {
+        let frame = document.create_element("div").unwrap();
+        frame.set_attribute("style", &format!("width: {width}px")).unwrap();
+        document.body().unwrap().append_child(&frame).unwrap();
+        let start = Start::Lesson("two-leaders".into());
+        let props = AppProps { autoplay: false, start, embed: true, describe: true, lazy: false };
+        let root = mount_props(props).await;
+        frame.append_child(&root).unwrap();
+        yew::scheduler::flush().await;
+        assert_eq!(count(&root, ".controls"), 0, "still chrome-less");
+        let card = text_of(&root, ".lesson .description");
+        assert!(card.contains("minority"), "the description at {width} px: {card:?}");
+        let app = root.query_selector(".app").unwrap().unwrap();
+        assert!(app.scroll_width() <= width, "{} px wide in {width} px", app.scroll_width());
+        let lesson = root.query_selector(".lesson").unwrap().unwrap().get_bounding_client_rect();
+        let ring = root.query_selector(".ring").unwrap().unwrap().get_bounding_client_rect();
+        assert!(lesson.bottom() <= ring.top(), "the card above the cluster");
+        frame.remove();
+    }
 }
 
 fn api() -> JsValue {

@@ -108,7 +108,7 @@ pub fn SessionBar(props: &SessionProps) -> Html {
         let (shown, model) = (shown.clone(), props.model.clone());
         Callback::from(move |_| {
             let src = match lesson_id {
-                Some(id) => format!("{}?embed=1&lesson={id}", files::page_address()),
+                Some(id) => format!("{}?embed=1&describe=1&lesson={id}", files::page_address()),
                 None => format!("{}?embed=1#run={}", files::page_address(), model.get().link()),
             };
             let snippet = format!(

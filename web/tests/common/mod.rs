@@ -15,6 +15,12 @@ const STYLE: &str = include_str!("../../style.css");
 
 /// Renders a paused page that starts with `start` into a fresh div.
 pub async fn mount_with(start: Start, embed: bool) -> Element {
+    // Test pages stack up below the fold: every panel is drawn, in view or not.
+    mount_props(AppProps { autoplay: false, start, embed, describe: false, lazy: false }).await
+}
+
+/// Renders a page with these properties into a fresh div.
+pub async fn mount_props(props: AppProps) -> Element {
     let document = web_sys::window().unwrap().document().unwrap();
     if document.get_element_by_id("page-style").is_none() {
         let style = document.create_element("style").unwrap();
@@ -24,8 +30,6 @@ pub async fn mount_with(start: Start, embed: bool) -> Element {
     }
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
-    // Test pages stack up below the fold: every panel is drawn, in view or not.
-    let props = AppProps { autoplay: false, start, embed, lazy: false };
     yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
     root
