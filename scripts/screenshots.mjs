@@ -84,23 +84,23 @@ await page.screenshot({ path: `${out}/phone.png` });
 await page.screenshot({ path: `${out}/phone-full.png`, fullPage: true });
 await page.close();
 
-// 5. A lesson: the stale read caught, the impossible Get selected in the history.
-page = await open(1400, 1000, '?lesson=stale-read');
-await pause(page);
-for (let i = 0; i < 8; i++) await button(page, '.controls', '+1 s').click();
-await page.locator('.history-panel .op.bad').first().dispatchEvent('click');
+// 5. A lesson: the stale read caught, the impossible Get selected in the history; then the
+// same in dark mode (the visitor's system setting).
+async function staleRead(colorScheme) {
+  const page = await open(1400, 1000, '?lesson=stale-read', colorScheme);
+  await pause(page);
+  for (let i = 0; i < 8; i++) await button(page, '.controls', '+1 s').click();
+  await page.locator('.history-panel .op.bad').first().dispatchEvent('click');
+  return page;
+}
+page = await staleRead('light');
 await page.screenshot({ path: `${out}/lesson.png`, fullPage: true });
 await page.close();
-
-// 6. The same in dark mode (the visitor's system setting).
-page = await open(1400, 1000, '?lesson=stale-read', 'dark');
-await pause(page);
-for (let i = 0; i < 8; i++) await button(page, '.controls', '+1 s').click();
-await page.locator('.history-panel .op.bad').first().dispatchEvent('click');
+page = await staleRead('dark');
 await page.screenshot({ path: `${out}/dark.png` });
 await page.close();
 
-// 7. Embedded in a course page, driven by its JavaScript API.
+// 6. Embedded in a course page, driven by its JavaScript API.
 page = await browser.newPage({ viewport: { width: 1000, height: 1100 } });
 page.on('pageerror', (e) => console.error('page error:', e.message));
 await page.goto(url + 'course-example.html');
