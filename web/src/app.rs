@@ -13,7 +13,7 @@ use crate::api;
 use crate::clock::{now_ms, page_hidden, FrameLoop, Listener};
 use crate::components::{
     Clerks, Cluster, Controls, EventLog, Faults, Help, History, Inspector, LessonCard, Logs, Seeds,
-    SessionBar, TimelineBar,
+    SessionBar, SpaceTime, TimelineBar,
 };
 use crate::controller::{Command, Controller};
 use crate::onscreen::{interval_of, Onscreen};
@@ -364,6 +364,7 @@ pub fn App(props: &AppProps) -> Html {
                     <LessonCard model={model("lesson-title")} />
                     <Inspector model={model("inspector-title")} />
                     <Logs model={model("logs-title")} />
+                    <SpaceTime model={model("spacetime-title")} />
                     <Clerks model={model("clerk-title")} />
                     <History model={model("history-title")} />
                     <Seeds model={model("seeds-title")} />

@@ -21,7 +21,7 @@ use sim::scenario::{
 use sim::{operation, MessageId, SimView, Simulator, Violation};
 
 use crate::clock::now_ms;
-use crate::journal::{Journal, Line};
+use crate::journal::{Journal, Line, DEFAULT_DIAGRAM_WINDOW, DIAGRAM_WINDOWS};
 use crate::sweep::{SweepRun, Waiter, MAX_SEEDS};
 use crate::timeline::Timeline;
 
@@ -169,6 +169,8 @@ pub enum Command {
     },
     /// Show or hide the keyboard help.
     ToggleHelp,
+    /// Set how much of the recent run the space-time diagram spans (virtual µs).
+    SetDiagramWindow(Time),
     /// Say why something the visitor gave (a file, a link) cannot be used.
     Notice(String),
     /// Run the scenario on screen with this many seeds, from its own (see [`SweepRun`]).
@@ -296,6 +298,8 @@ pub struct Controller {
     clerk_errors: Vec<Option<String>>,
     notice: Option<String>,
     help: bool,
+    /// What the space-time diagram spans.
+    diagram_window: Time,
     view: Rc<SimView>,
     check: LiveCheck,
     /// The network's groups when `groups` was last matched to them.
@@ -329,6 +333,7 @@ impl Controller {
             selection: None,
             notice: None,
             help: false,
+            diagram_window: DEFAULT_DIAGRAM_WINDOW,
             view,
             check: LiveCheck::new(),
             topology_seen: Vec::new(),
@@ -410,6 +415,7 @@ impl Controller {
             command,
             Command::Select(_)
                 | Command::ToggleHelp
+                | Command::SetDiagramWindow(_)
                 | Command::SetSpeed(_)
                 | Command::Faster
                 | Command::Slower
@@ -528,6 +534,10 @@ impl Controller {
                 result?;
             }
             Command::ToggleHelp => self.help = !self.help,
+            Command::SetDiagramWindow(w) => {
+                self.diagram_window =
+                    *DIAGRAM_WINDOWS.iter().min_by_key(|&&c| c.abs_diff(w)).unwrap_or(&w)
+            }
             Command::Notice(why) => return Err(why),
             Command::Sweep(n) => {
                 if !(1..=MAX_SEEDS).contains(&n) {
@@ -588,10 +598,11 @@ impl Controller {
 
     fn restart_with(&mut self, scenario: &ScenarioFile) {
         let (speed, help, outbox) = (self.speed, self.help, self.outbox.take());
-        let (sweep, sweeps) = (self.sweep.take(), self.sweeps);
+        let (sweep, sweeps, window) = (self.sweep.take(), self.sweeps, self.diagram_window);
         *self = Controller::new(scenario, true);
         self.speed = speed;
         self.help = help;
+        self.diagram_window = window;
         self.outbox = outbox;
         // A sweep goes on, and its results stay, whichever run is on screen.
         (self.sweep, self.sweeps) = (sweep, sweeps);
@@ -846,6 +857,11 @@ impl Controller {
     /// Whether the keyboard help is open.
     pub fn help(&self) -> bool {
         self.help
+    }
+
+    /// How much of the recent run the space-time diagram spans.
+    pub fn diagram_window(&self) -> Time {
+        self.diagram_window
     }
 }
 

@@ -1,10 +1,12 @@
 //! What the page remembers from the simulator's trace: the text event log, each Clerk
-//! operation's path, and recently dropped messages. It only reads [`sim::TraceRecord`]s.
+//! operation's path, and the messages and lane marks of the last few seconds that the
+//! space-time diagram draws (and the ring's crosses for lost messages). It only reads
+//! [`sim::TraceRecord`]s.
 
 use std::collections::{HashMap, VecDeque};
 
 use kv::{AttemptError, ClientId, Op, Seq};
-use raft::{Index, NodeId, Role, Time, MILLISECOND};
+use raft::{Index, NodeId, Role, Term, Time, MILLISECOND, SECOND};
 use sim::{DropReason, Endpoint, MessageId, PacketKind, Simulator, TraceEvent, TraceRecord};
 
 /// How many lines the event log keeps of messages, and as many of everything else, so that
@@ -12,8 +14,19 @@ use sim::{DropReason, Endpoint, MessageId, PacketKind, Simulator, TraceEvent, Tr
 const MAX_LINES: usize = 400;
 /// How many of its latest operations the journal keeps per Clerk.
 pub const OPS_KEPT: usize = 8;
-/// How long (virtual µs) a dropped message's mark stays on screen.
+/// How long (virtual µs) a dropped message's mark stays on the ring.
 pub const DROP_MARK_LIFETIME: Time = 250 * MILLISECOND;
+/// The windows of the recent run the space-time diagram can span, in virtual µs.
+pub const DIAGRAM_WINDOWS: [Time; 5] =
+    [250 * MILLISECOND, 500 * MILLISECOND, SECOND, 2 * SECOND, 5 * SECOND];
+/// The one it opens with.
+pub const DEFAULT_DIAGRAM_WINDOW: Time = SECOND;
+/// How long (virtual µs) the journal keeps messages that ended and lane marks: the widest
+/// window.
+pub const DIAGRAM_KEPT: Time = DIAGRAM_WINDOWS[DIAGRAM_WINDOWS.len() - 1];
+/// At most this many of each are kept (the busiest scenarios send thousands of messages a
+/// virtual second; a copy of the journal goes with every time-travel checkpoint).
+pub const DIAGRAM_MAX: usize = 1_200;
 
 /// The event log's filter groups.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -123,21 +136,83 @@ pub struct OpResult {
     pub value: String,
 }
 
-/// A message that was lost, drawn briefly where it was.
+/// A message that arrived or was lost: an arrow of the space-time diagram (and, lost, a
+/// cross on the ring for a moment).
 #[derive(Clone, Debug, PartialEq)]
-pub struct DropMark {
+pub struct Arrow {
     /// The message.
     pub id: MessageId,
-    /// When it was lost.
-    pub at: Time,
     /// Sender.
     pub from: Endpoint,
     /// Receiver.
     pub to: Endpoint,
-    /// How far along its way it was (0 to 1).
-    pub progress: f64,
-    /// Why.
-    pub reason: DropReason,
+    /// Its kind.
+    pub kind: PacketKind,
+    /// Its encoded size.
+    pub bytes: usize,
+    /// When it left (a copy: when it was made).
+    pub sent_at: Time,
+    /// When it arrived or was lost.
+    pub end_at: Time,
+    /// Lost: why, and how far along its way it was (0 to 1).
+    pub lost: Option<(DropReason, f64)>,
+    /// Whether it was held back by hand on its way.
+    pub held: bool,
+}
+
+/// Something that happened at one server, marked on its lane of the space-time diagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LaneEvent {
+    /// It became leader of this term.
+    Leader(Term),
+    /// It stood for election in this term.
+    Candidate(Term),
+    /// Its commit index rose to this.
+    Committed(Index),
+    /// It crashed.
+    Crashed,
+    /// It restarted from its persisted state.
+    Restarted,
+    /// Its service took a snapshot up to this index.
+    SnapshotTaken(Index),
+    /// Its service restored a snapshot up to this index (InstallSnapshot or a restart).
+    SnapshotInstalled(Index),
+}
+
+/// A [`LaneEvent`], where and when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LaneMark {
+    /// Virtual time.
+    pub at: Time,
+    /// The server.
+    pub server: NodeId,
+    /// What happened.
+    pub event: LaneEvent,
+}
+
+impl LaneMark {
+    /// The mark a trace event leaves on a lane, if any.
+    fn of(at: Time, event: &TraceEvent) -> Option<LaneMark> {
+        let (server, event) = match *event {
+            TraceEvent::RoleChanged { server, role: Role::Leader, term } => {
+                (server, LaneEvent::Leader(term))
+            }
+            TraceEvent::RoleChanged { server, role: Role::Candidate, term } => {
+                (server, LaneEvent::Candidate(term))
+            }
+            TraceEvent::Committed { server, index } => (server, LaneEvent::Committed(index)),
+            TraceEvent::Crashed { server } => (server, LaneEvent::Crashed),
+            TraceEvent::Restarted { server } => (server, LaneEvent::Restarted),
+            TraceEvent::SnapshotTaken { server, index, .. } => {
+                (server, LaneEvent::SnapshotTaken(index))
+            }
+            TraceEvent::SnapshotInstalled { server, index } => {
+                (server, LaneEvent::SnapshotInstalled(index))
+            }
+            _ => return None,
+        };
+        Some(LaneMark { at, server, event })
+    }
 }
 
 /// A message in flight as the trace told it.
@@ -145,8 +220,32 @@ pub struct DropMark {
 struct Flight {
     from: Endpoint,
     to: Endpoint,
+    kind: PacketKind,
+    bytes: usize,
     sent_at: Time,
     deliver_at: Time,
+    held: bool,
+}
+
+impl Flight {
+    /// Its arrow, ended at `at`.
+    fn ended(self, id: MessageId, at: Time, lost: Option<DropReason>) -> Arrow {
+        let lost = lost.map(|reason| {
+            let span = self.deliver_at.saturating_sub(self.sent_at).max(1) as f64;
+            (reason, (at.saturating_sub(self.sent_at) as f64 / span).clamp(0.0, 1.0))
+        });
+        let Flight { from, to, kind, bytes, sent_at, held, .. } = self;
+        Arrow { id, from, to, kind, bytes, sent_at, end_at: at, lost, held }
+    }
+}
+
+/// Pushes `item` at the back, and lets go of the front while there are more than
+/// [`DIAGRAM_MAX`] or it is older than [`DIAGRAM_KEPT`] by `now`.
+fn keep<T>(kept: &mut VecDeque<T>, item: T, now: Time, at: impl Fn(&T) -> Time) {
+    kept.push_back(item);
+    while kept.len() > DIAGRAM_MAX || kept.front().is_some_and(|f| at(f) + DIAGRAM_KEPT < now) {
+        kept.pop_front();
+    }
 }
 
 /// The page's memory of the trace. Everything in it is bounded (the last lines, the last
@@ -161,8 +260,11 @@ pub struct Journal {
     message_lines: VecDeque<Line>,
     /// Per Clerk, its latest operations, oldest first.
     ops: Vec<VecDeque<OpRecord>>,
-    drops: Vec<DropMark>,
     flights: HashMap<MessageId, Flight>,
+    /// Messages that ended, by when they did.
+    arrows: VecDeque<Arrow>,
+    /// Lane marks, by time.
+    marks: VecDeque<LaneMark>,
 }
 
 impl Journal {
@@ -177,6 +279,9 @@ impl Journal {
         for record in trace {
             self.note_flight(record.at, &record.event);
             self.note_op(sim, record.at, &record.event);
+            if let Some(mark) = LaneMark::of(record.at, &record.event) {
+                keep(&mut self.marks, mark, record.at, |m| m.at);
+            }
             let line = Line { seq: self.seen, at: record.at, event: record.event };
             each(&line);
             let kept = match line.category() {
@@ -189,8 +294,6 @@ impl Journal {
             }
             self.seen += 1;
         }
-        let now = sim.now();
-        self.drops.retain(|d| d.at + DROP_MARK_LIFETIME > now);
     }
 
     /// How many lines of the trace it has read: the position the next one will have.
@@ -214,32 +317,64 @@ impl Journal {
         self.ops.get(client as usize).into_iter().flatten()
     }
 
-    /// Messages lost recently.
-    pub fn drops(&self) -> &[DropMark] {
-        &self.drops
+    /// Messages lost in the last [`DROP_MARK_LIFETIME`] before `now`, newest first, each with
+    /// how far along its way it was.
+    pub fn drops(&self, now: Time) -> impl Iterator<Item = (&Arrow, f64)> {
+        self.arrows
+            .iter()
+            .rev()
+            .take_while(move |a| a.end_at + DROP_MARK_LIFETIME > now)
+            .filter_map(|a| Some((a, a.lost?.1)))
+    }
+
+    /// The messages that ended in the last [`DIAGRAM_KEPT`] (at most [`DIAGRAM_MAX`]), by
+    /// when they did, oldest first.
+    pub fn arrows(&self) -> &VecDeque<Arrow> {
+        &self.arrows
+    }
+
+    /// The lane marks of the last [`DIAGRAM_KEPT`] (at most [`DIAGRAM_MAX`]), oldest first.
+    pub fn marks(&self) -> &VecDeque<LaneMark> {
+        &self.marks
+    }
+
+    /// Message `id`, if it ended recently.
+    pub fn arrow(&self, id: MessageId) -> Option<&Arrow> {
+        self.arrows.iter().rev().find(|a| a.id == id)
     }
 
     fn note_flight(&mut self, at: Time, event: &TraceEvent) {
-        match *event {
-            TraceEvent::Sent { id, from, to, deliver_at, .. } => {
-                self.flights.insert(id, Flight { from, to, sent_at: at, deliver_at });
+        let (id, lost) = match *event {
+            TraceEvent::Sent { id, from, to, kind, bytes, deliver_at } => {
+                let f = Flight { from, to, kind, bytes, sent_at: at, deliver_at, held: false };
+                self.flights.insert(id, f);
+                return;
+            }
+            TraceEvent::Duplicated { id, copy } => {
+                if let Some(f) = self.flights.get(&id) {
+                    let f = Flight { sent_at: at, held: false, ..f.clone() };
+                    self.flights.insert(copy, f);
+                }
+                return;
+            }
+            TraceEvent::Held { id } => {
+                if let Some(f) = self.flights.get_mut(&id) {
+                    f.held = true;
+                }
+                return;
             }
             TraceEvent::Released { id, deliver_at } => {
                 if let Some(f) = self.flights.get_mut(&id) {
                     f.deliver_at = deliver_at;
                 }
+                return;
             }
-            TraceEvent::Delivered { id } => {
-                self.flights.remove(&id);
-            }
-            TraceEvent::Dropped { id, reason } => {
-                if let Some(f) = self.flights.remove(&id) {
-                    let span = f.deliver_at.saturating_sub(f.sent_at).max(1) as f64;
-                    let progress = (at.saturating_sub(f.sent_at) as f64 / span).clamp(0.0, 1.0);
-                    self.drops.push(DropMark { id, at, from: f.from, to: f.to, progress, reason });
-                }
-            }
-            _ => {}
+            TraceEvent::Delivered { id } => (id, None),
+            TraceEvent::Dropped { id, reason } => (id, Some(reason)),
+            _ => return,
+        };
+        if let Some(f) = self.flights.remove(&id) {
+            keep(&mut self.arrows, f.ended(id, at, lost), at, |a| a.end_at);
         }
     }
 

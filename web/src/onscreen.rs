@@ -26,12 +26,13 @@ pub const TEXT_INTERVAL_MS: f64 = 250.0;
 /// moves in quarter seconds looks stuck.
 pub const CLOCK_INTERVAL_MS: f64 = 100.0;
 
-/// How often panel `name` is drawn while the clock runs, in real ms: the ring every frame,
+/// How often panel `name` is drawn while the clock runs, in real ms: the ring and the
+/// space-time diagram (which scrolls with the clock) every frame,
 /// the toolbar, the status line and the timeline at [`CLOCK_INTERVAL_MS`], the rest at
 /// [`TEXT_INTERVAL_MS`].
 pub fn interval_of(name: &str) -> f64 {
     match name {
-        "cluster-title" => 0.0,
+        "cluster-title" | "spacetime-title" => 0.0,
         "controls" | "status" | "timeline-title" => CLOCK_INTERVAL_MS,
         _ => TEXT_INTERVAL_MS,
     }

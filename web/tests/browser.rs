@@ -306,3 +306,119 @@ async fn every_clerk_of_a_lab_scenario_is_drawn_inside_the_ring_apart_from_the_o
         }
     }
 }
+
+/// The space-time diagram's arrows that are drawn: (message id, its classes, its segment
+/// from its start to its end in the page's CSS pixels).
+fn diagram_arrows(root: &Element) -> Vec<(u64, String, [f64; 4])> {
+    svg_all(root, ".spacetime line[data-id]")
+        .iter()
+        .map(|l| {
+            let attr = |a: &str| l.get_attribute(a).unwrap().parse::<f64>().unwrap();
+            let id = l.get_attribute("data-id").unwrap().parse().unwrap();
+            let class = l.get_attribute("class").unwrap_or_default();
+            let r = l.get_bounding_client_rect();
+            let (x1, x2) = if attr("x1") <= attr("x2") {
+                (r.left(), r.right())
+            } else {
+                (r.right(), r.left())
+            };
+            let (y1, y2) = if attr("y1") <= attr("y2") {
+                (r.top(), r.bottom())
+            } else {
+                (r.bottom(), r.top())
+            };
+            (id, class, [x1, y1, x2, y2])
+        })
+        .collect()
+}
+
+/// The elements (SVG ones too) that `selector` matches.
+fn svg_all(root: &Element, selector: &str) -> Vec<Element> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()).collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_space_time_diagram_draws_the_messages_delivered_and_lost_in_its_window() {
+    use sim::scenario::{encode_link, Link, Runner};
+    use sim::TraceEvent;
+    let mut file = web::Settings::default().scenario();
+    file.network.unreliable = true;
+    let link = encode_link(&Link { scenario: file.clone(), at_us: 0 });
+    let root = mount_with(Start::Link(link), false).await;
+    skip(&root, 2).await;
+    // Then events one at a time until messages are in flight.
+    let mut steps = 0;
+    while text_of(&root, ".inspector-panel").contains("In flight (0)") {
+        click(&root, ".controls", "Step").await;
+        steps += 1;
+    }
+    // The same run, on its own: what ended in the last second (the diagram's default window),
+    // and what is in flight at its end.
+    let mut run = Runner::new(&file, file.seed);
+    run.advance_to(2 * raft::SECOND).unwrap();
+    for _ in 0..steps {
+        run.step().unwrap();
+    }
+    let now = run.sim().now();
+    let mut delivered = std::collections::BTreeSet::new();
+    let mut lost = std::collections::BTreeSet::new();
+    for r in run.take_trace().into_iter().filter(|r| r.at >= now - raft::SECOND) {
+        match r.event {
+            TraceEvent::Delivered { id } => drop(delivered.insert(id)),
+            TraceEvent::Dropped { id, .. } => drop(lost.insert(id)),
+            _ => {}
+        }
+    }
+    let flying: std::collections::BTreeSet<u64> =
+        run.sim().view().messages.iter().map(|m| m.id).collect();
+    assert!(!lost.is_empty() && delivered.len() > 20 && !flying.is_empty(), "{lost:?} {flying:?}");
+
+    let arrows = diagram_arrows(&root);
+    let drawn = |has: &str, not: &[&str]| -> std::collections::BTreeSet<u64> {
+        let classes = |c: &String| c.split(' ').map(str::to_string).collect::<Vec<_>>();
+        arrows
+            .iter()
+            .filter(|(_, c, _)| {
+                let c = classes(c);
+                (has.is_empty() || c.iter().any(|x| x == has))
+                    && !not.iter().any(|n| c.iter().any(|x| x == n))
+            })
+            .map(|a| a.0)
+            .collect()
+    };
+    assert_eq!(drawn("flying", &[]), flying, "the messages in flight end where they are now");
+    assert_eq!(drawn("lost", &[]), lost, "each lost message ends in a cross");
+    assert_eq!(drawn("", &["flying", "lost", "picked"]), delivered, "an arrow per delivery");
+    let crosses: usize = svg_all(&root, ".spacetime .crosses")
+        .iter()
+        .map(|p| p.get_attribute("d").unwrap_or_default().matches("l7 7").count())
+        .sum();
+    assert_eq!(crosses, lost.len(), "a cross where each was lost");
+    // Each arrow runs forward in time, from its sender's lane to its receiver's.
+    assert!(arrows.iter().all(|(_, _, [x1, _, x2, _])| x2 >= x1));
+
+    // A click on a delivered arrow's middle inspects that message, no longer in flight.
+    let (id, _, [x1, y1, x2, y2]) = arrows
+        .iter()
+        .find(|(id, c, _)| delivered.contains(id) && !c.contains("picked"))
+        .cloned()
+        .unwrap();
+    click_at(&root, ".spacetime", ((x1 + x2) / 2.0, (y1 + y2) / 2.0)).await;
+    let shown = text_of(&root, ".inspector-panel");
+    let picked = shown
+        .split("Message #")
+        .nth(1)
+        .and_then(|s| s.split(':').next())
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("a message is inspected: {shown}"));
+    assert!(shown.contains("delivered at") || shown.contains("lost at"), "{shown}");
+    // The one clicked, or one crossing it there.
+    let (_, _, [a, b, c, d]) = diagram_arrows(&root).into_iter().find(|a| a.0 == picked).unwrap();
+    let mid = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+    let t = (((mid.0 - a) * (c - a) + (mid.1 - b) * (d - b)) / ((c - a).powi(2) + (d - b).powi(2)))
+        .clamp(0.0, 1.0);
+    let off = ((a + t * (c - a) - mid.0).powi(2) + (b + t * (d - b) - mid.1).powi(2)).sqrt();
+    assert!(picked == id || off < 7.5, "picked #{picked} {off:.1} px away, clicked #{id}");
+    assert_eq!(count(&root, ".spacetime line.picked"), 1, "the picked arrow stands out");
+}

@@ -438,12 +438,11 @@ pub fn Cluster(props: &ClusterProps) -> Html {
         .collect();
     let crosses: Vec<Cross> = ctl
         .journal()
-        .drops()
-        .iter()
-        .map(|d| {
+        .drops(view.now)
+        .map(|(d, progress)| {
             let from = position(d.from, n, clients);
-            let (x, y) = along(from, position(d.to, n, clients), d.progress);
-            let age = view.now.saturating_sub(d.at) as f64 / DROP_MARK_LIFETIME as f64;
+            let (x, y) = along(from, position(d.to, n, clients), progress);
+            let age = view.now.saturating_sub(d.end_at) as f64 / DROP_MARK_LIFETIME as f64;
             Cross { x, y, opacity: (1.0 - age).clamp(0.0, 1.0) }
         })
         .collect();

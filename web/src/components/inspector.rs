@@ -7,6 +7,7 @@ use yew::prelude::*;
 
 use super::history::describe;
 use super::seconds;
+use super::spacetime::ended_details;
 use crate::app::{use_commands, PanelProps};
 use crate::controller::{Command, MessageAction, Selection};
 use crate::journal::{endpoint_name, kind_name, role_name};
@@ -27,8 +28,11 @@ pub fn Inspector(props: &PanelProps) -> Html {
         },
         Some(Selection::Message(id)) => match view.messages.iter().find(|m| m.id == id) {
             Some(m) => message_details(m, &view, on),
-            None => html! {
-                <p>{ format!("Message #{id} is no longer in flight: it was delivered or lost.") }</p>
+            None => match ctl.journal().arrow(id) {
+                Some(a) => ended_details(a),
+                None => html! {
+                    <p>{ format!("Message #{id} is no longer in flight: it was delivered or lost.") }</p>
+                },
             },
         },
         Some(Selection::Op(i)) => match ctl.runner().sim().history().get(i) {

@@ -10,6 +10,7 @@ pub mod inspector;
 pub mod lesson;
 pub mod log;
 pub mod session;
+pub mod spacetime;
 pub mod sweep;
 pub mod timeline;
 
@@ -23,6 +24,7 @@ pub use inspector::Inspector;
 pub use lesson::LessonCard;
 pub use log::Logs;
 pub use session::SessionBar;
+pub use spacetime::SpaceTime;
 pub use sweep::Seeds;
 pub use timeline::TimelineBar;
 

@@ -1,8 +1,8 @@
 //! The timeline of the whole recorded run, under the toolbar: the leader of each term as a
 //! band in the term's colour, the network split, unreliable, and servers down as bands, the
 //! operations that returned as a histogram, InstallSnapshots as ticks, operations the
-//! checker cannot place as red ticks, and where the run is now. A click travels there;
-//! hovering a band says what it is.
+//! checker cannot place as red ticks, where the run is now and the space-time diagram's
+//! window ending there. A click travels there; hovering a band says what it is.
 
 use raft::{Time, SECOND};
 use web_sys::Element;
@@ -63,6 +63,7 @@ pub fn TimelineBar(props: &PanelProps) -> Html {
     let svg = use_node_ref();
     let ctl = props.model.get();
     let now = ctl.runner().sim().now();
+    let window = ctl.diagram_window();
     let end = ctl.horizon().max(now).max(SECOND);
     let x = |t: Time| x_of(t, end);
     let onclick = {
@@ -88,6 +89,10 @@ pub fn TimelineBar(props: &PanelProps) -> Html {
                 role="img" aria-label="The run from its start: leaders by term, faults, operations; click to travel there"
                 {onclick}>
                 <Tracks ..tracks />
+                <rect class="window" x={x(now.saturating_sub(window))} y="0" height="58"
+                    width={format!("{:.1}", (now - now.saturating_sub(window)) as f64 / end as f64 * W)}>
+                    <title>{ "the space-time diagram's window" }</title>
+                </rect>
                 <line class="now" x1={x(now)} x2={x(now)} y1="0" y2="58" />
             </svg>
             <p class="legend">
@@ -98,6 +103,7 @@ pub fn TimelineBar(props: &PanelProps) -> Html {
                 <span>{ "bars = operations returned" }</span>
                 <span class="l-install">{ "| InstallSnapshot" }</span>
                 <span class="l-bad">{ "| cannot be placed" }</span>
+                <span class="l-window">{ "▭ space-time diagram" }</span>
                 <span>{ format!("0 – {}", seconds(end)) }</span>
             </p>
         </section>
