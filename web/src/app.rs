@@ -303,10 +303,11 @@ pub fn App(props: &AppProps) -> Html {
     }
 
     let now = now_ms();
+    let speed = live.get().speed();
     // The ring animates every frame; the panels of text, the clock's line and the bars of
     // controls follow at a reading pace (and at once after a command).
     let model = |panel: &str| match &*onscreen.borrow() {
-        Some(o) => o.model_for(panel, &live, interval_of(panel), now),
+        Some(o) => o.model_for(panel, &live, interval_of(panel, speed), now),
         None => live.clone(),
     };
     let c = live.get();

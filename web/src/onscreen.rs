@@ -26,17 +26,24 @@ pub const TEXT_INTERVAL_MS: f64 = 250.0;
 /// moves in quarter seconds looks stuck.
 pub const CLOCK_INTERVAL_MS: f64 = 100.0;
 
-/// How often panel `name` is drawn while the clock runs, in real ms: the ring and the
-/// space-time diagram (which scrolls with the clock) every frame,
-/// the toolbar, the status line and the timeline at [`CLOCK_INTERVAL_MS`], the rest at
-/// [`TEXT_INTERVAL_MS`].
-pub fn interval_of(name: &str) -> f64 {
+/// How often panel `name` is drawn while the clock runs at `speed`, in real ms: the ring
+/// every frame, and the space-time diagram (which scrolls with the clock) too up to
+/// [`DIAGRAM_EVERY_FRAME_UP_TO`]× (faster, a frame's worth of run is most of its window, all
+/// of it new, and no one follows the arrows); the toolbar, the status line and the timeline
+/// at [`CLOCK_INTERVAL_MS`], the rest at [`TEXT_INTERVAL_MS`].
+pub fn interval_of(name: &str, speed: f64) -> f64 {
     match name {
-        "cluster-title" | "spacetime-title" => 0.0,
-        "controls" | "status" | "timeline-title" => CLOCK_INTERVAL_MS,
+        "cluster-title" => 0.0,
+        "spacetime-title" if speed <= DIAGRAM_EVERY_FRAME_UP_TO => 0.0,
+        "controls" | "status" | "timeline-title" | "spacetime-title" => CLOCK_INTERVAL_MS,
         _ => TEXT_INTERVAL_MS,
     }
 }
+
+/// The fastest speed at which the space-time diagram is drawn every frame: at 4× a frame
+/// runs 64 ms of a window of at least 250 ms. At 100× in the busiest lab scenario, drawing it
+/// every frame took the main thread from 4.8 to 11.3 ms a frame (scripts/browser-bench.sh).
+pub const DIAGRAM_EVERY_FRAME_UP_TO: f64 = 4.0;
 
 /// How many panels of text the clock may redraw in one frame: drawn all in the same frame,
 /// they would make one frame in six long; spread out, no frame is.

@@ -26,10 +26,11 @@ use crate::controller::{Command, Controller, Selection};
 use crate::journal::{endpoint_name, kind_name, Arrow, LaneEvent, LaneMark, DIAGRAM_WINDOWS};
 
 /// How many buckets a window is cut into.
-const BUCKETS: Time = 8;
-/// At most this many ended arrows (and as many lane marks) are drawn, the newest: in the
-/// busiest lab scenarios a second holds thousands, and no one reads them one by one.
-const MAX_DRAWN: usize = 600;
+const BUCKETS: Time = 32;
+/// At most about this many ended arrows (and as many lane marks) are drawn, the newest, in
+/// whole buckets: in the busiest lab scenarios a second holds thousands, no one reads them
+/// one by one, and a frame's work follows what it draws anew.
+const MAX_DRAWN: usize = 400;
 /// Room for the lanes' names, left of the plot (px).
 const LEFT: f64 = 52.0;
 /// Room right of the plot (px).
@@ -132,24 +133,33 @@ struct Drawn {
     arrows: Range<usize>,
     marks: Range<usize>,
     buckets: RangeInclusive<Time>,
-    /// Whether more arrows ended in the window than are drawn.
-    cut: bool,
+    /// With more arrows or marks in the window than are drawn: how much of it is drawn.
+    cut: Option<Time>,
 }
 
 impl Drawn {
     fn of(ctl: &Controller, frame: &Frame, now: Time) -> Drawn {
         let journal = ctl.journal();
         let (arrows, marks) = (journal.arrows(), journal.marks());
-        let in_window = arrows.partition_point(|a| a.end_at < frame.start);
-        let first = in_window.max(arrows.len().saturating_sub(MAX_DRAWN));
-        let first_mark = marks.partition_point(|m| m.at < frame.start);
-        let first_mark = first_mark.max(marks.len().saturating_sub(MAX_DRAWN));
         let bucket = bucket_of(frame.window);
+        // More than MAX_DRAWN in the window: the older buckets are left out, whole, so that
+        // the ones drawn keep what they hold from frame to frame.
+        let over = |n: usize, at: &dyn Fn(usize) -> Time| {
+            (n > MAX_DRAWN).then(|| at(n - MAX_DRAWN).div_ceil(bucket) * bucket)
+        };
+        let cut = [over(arrows.len(), &|i| arrows[i].end_at), over(marks.len(), &|i| marks[i].at)]
+            .into_iter()
+            .flatten()
+            .filter(|&t| t > frame.start)
+            .max();
+        let start = cut.unwrap_or(frame.start);
+        let first = arrows.partition_point(|a| a.end_at < start);
+        let first_mark = marks.partition_point(|m| m.at < start);
         Drawn {
             arrows: first..arrows.len(),
             marks: first_mark..marks.len(),
-            buckets: frame.start / bucket..=now / bucket,
-            cut: first > in_window,
+            buckets: start / bucket..=now / bucket,
+            cut: cut.map(|c| now.saturating_sub(c)),
         }
     }
 }
@@ -241,16 +251,17 @@ pub fn SpaceTime(props: &PanelProps) -> Html {
         Some(Selection::Message(id)) => Some(id),
         _ => None,
     };
-    let flying = view.messages.iter().map(|m| {
-        let class = classes!("flying", kind_class(m.kind), m.held.then_some("held"));
-        line(frame.flight(m, now), class, m.id)
-    });
+    let flying = arrow_paths(
+        view.messages.iter().map(|m| ((m.kind, m.held, false), frame.flight(m, now), m.id)),
+        "flying",
+    );
     let picked_line = picked.and_then(|id| {
         let segment = match view.messages.iter().find(|m| m.id == id) {
             Some(m) => frame.flight(m, now),
             None => frame.segment(journal.arrow(id)?, frame.start),
         };
-        Some(line(segment, classes!("picked"), id))
+        let (x1, y1, x2, y2) = segment;
+        Some(html! { <path class="picked" d={format!("M{x1:.1} {y1:.1}L{x2:.1} {y2:.1}")} /> })
     });
 
     // The servers' time down, as bands over their lanes.
@@ -357,7 +368,7 @@ pub fn SpaceTime(props: &PanelProps) -> Html {
                 <span class="hint">{ format!(
                     "{shown} messages, {} – {}{}",
                     seconds(frame.start), seconds(now),
-                    if cut { format!(" (the newest {MAX_DRAWN} that ended)") } else { String::new() }
+                    cut.map_or(String::new(), |c| format!(" (busy: the last {} drawn)", seconds(c)))
                 ) }</span>
             </div>
             <svg class="spacetime" ref={svg} width="100%" height={format!("{:.0}", frame.height())}
@@ -372,7 +383,7 @@ pub fn SpaceTime(props: &PanelProps) -> Html {
                     { for ticks }
                     <path class="down" d={down} />
                     { for buckets }
-                    { for flying }
+                    { flying }
                     { for picked_line }
                     <line class="now" x1={format!("{:.1}", frame.width)} x2={format!("{:.1}", frame.width)}
                         y1={(TOP - 4.0).to_string()} y2={format!("{:.1}", frame.height())} />
@@ -452,10 +463,13 @@ fn Bucket(props: &BucketProps) -> Html {
     let journal = ctl.journal();
     let frame = &props.frame;
     let x = |t: Time| frame.span(t as f64 - props.origin as f64);
-    let arrows = journal.arrows().range(props.arrows.clone()).map(|a| {
-        let class = classes!(kind_class(a.kind), a.held.then_some("held"), a.lost.map(|_| "lost"));
-        line(frame.segment(a, props.origin), class, a.id)
-    });
+    let arrows = arrow_paths(
+        journal
+            .arrows()
+            .range(props.arrows.clone())
+            .map(|a| ((a.kind, a.held, a.lost.is_some()), frame.segment(a, props.origin), a.id)),
+        "ended",
+    );
     // Crosses and commits, one path each; the rarer marks one element each, with a title.
     let mut crosses = String::new();
     for a in journal.arrows().range(props.arrows.clone()).filter(|a| a.lost.is_some()) {
@@ -475,7 +489,7 @@ fn Bucket(props: &BucketProps) -> Html {
     }
     html! {
         <>
-            { for arrows }
+            { arrows }
             <path class="commits" d={commits} />
             <path class="crosses" d={crosses} />
             { for rare }
@@ -528,12 +542,38 @@ fn lane_mark(m: &LaneMark, x: f64, y: f64) -> Option<Html> {
     Some(html! { <path class={class} fill={fill} d={d}><title>{ title }</title></path> })
 }
 
-/// A message's arrow (or the part of it drawn so far), named by its id.
-fn line((x1, y1, x2, y2): (f64, f64, f64, f64), class: Classes, id: MessageId) -> Html {
-    html! {
-        <line class={class} data-id={id.to_string()} x1={format!("{x1:.1}")} y1={format!("{y1:.1}")}
-            x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} />
+/// How an arrow is drawn: its message's kind, whether it was held, whether it was lost.
+type Look = (PacketKind, bool, bool);
+
+/// Arrows (or the parts of them drawn so far) as one path per look, each segment's message
+/// named in `data-ids` in the order of the segments: a busy run ends hundreds of messages a
+/// frame, and a path's few attributes cost a fraction of as many elements.
+fn arrow_paths(
+    arrows: impl Iterator<Item = (Look, (f64, f64, f64, f64), MessageId)>,
+    class: &'static str,
+) -> Html {
+    let mut paths: Vec<(&'static str, bool, bool, String, String)> = Vec::new();
+    for ((kind, held, lost), (x1, y1, x2, y2), id) in arrows {
+        let kind = kind_class(kind);
+        let at = match paths.iter().position(|p| (p.0, p.1, p.2) == (kind, held, lost)) {
+            Some(i) => i,
+            None => {
+                paths.push((kind, held, lost, String::new(), String::new()));
+                paths.len() - 1
+            }
+        };
+        let (_, _, _, d, ids) = &mut paths[at];
+        let _ = write!(d, "M{x1:.1} {y1:.1}L{x2:.1} {y2:.1}");
+        let _ = write!(ids, "{}{id}", if ids.is_empty() { "" } else { " " });
     }
+    paths
+        .into_iter()
+        .map(|(kind, held, lost, d, ids)| {
+            let class =
+                classes!("arrows", class, kind, held.then_some("held"), lost.then_some("lost"));
+            html! { <path class={class} d={d} data-ids={ids} /> }
+        })
+        .collect()
 }
 
 /// A label at (x, y); a server's lane name says which server it is.
