@@ -329,8 +329,7 @@ fn diagram_arrows(root: &Element) -> Vec<(u64, String, [f64; 4])> {
             .unwrap_or(0.0);
         let d = path.get_attribute("d").unwrap();
         let segments = d.split('M').filter(|s| !s.is_empty()).map(|s| {
-            let n: Vec<f64> =
-                s.split(|c| c == ' ' || c == 'L').map(|v| v.parse().unwrap()).collect();
+            let n: Vec<f64> = s.split([' ', 'L']).map(|v| v.parse().unwrap()).collect();
             [left + k * (dx + n[0]), top + k * n[1], left + k * (dx + n[2]), top + k * n[3]]
         });
         let ids = path.get_attribute("data-ids").unwrap();
