@@ -72,7 +72,7 @@ fn along(a: (f64, f64), b: (f64, f64), t: f64) -> (f64, f64) {
 /// The colours of the page's style sheet (`:root`'s custom properties) the canvas paints
 /// with, so that the legend and the marks cannot disagree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Colour {
+pub(super) enum Colour {
     Vote,
     Append,
     Heartbeat,
@@ -93,6 +93,11 @@ impl Colour {
         Colour::Ink,
     ];
 
+    /// The colour's name, as the style sheet's classes spell it (`vote` for `--vote`).
+    pub(super) fn name(self) -> &'static str {
+        &self.property().0[2..]
+    }
+
     /// The custom property, and what to paint if the style sheet lacks it.
     fn property(self) -> (&'static str, &'static str) {
         match self {
@@ -108,7 +113,7 @@ impl Colour {
 }
 
 /// A message kind's short label and colour.
-fn kind_mark(kind: PacketKind) -> (&'static str, Colour) {
+pub(super) fn kind_mark(kind: PacketKind) -> (&'static str, Colour) {
     use raft::MessageKind as K;
     match kind {
         PacketKind::Raft(K::RequestVote) => ("RV", Colour::Vote),
@@ -505,11 +510,7 @@ pub fn Cluster(props: &ClusterProps) -> Html {
                     data-drawn={drawn_count.to_string()} />
             </div>
             <p class="legend">
-                <span class="m-vote">{ "● RequestVote" }</span>
-                <span class="m-append">{ "● AppendEntries" }</span>
-                <span class="m-heartbeat">{ "● heartbeat" }</span>
-                <span class="m-snapshot">{ "● InstallSnapshot" }</span>
-                <span class="m-clerk">{ "● Clerk" }</span>
+                { super::kind_legend("●") }
                 <span>{ "circle = request, square = reply, dashed = held" }</span>
             </p>
             { props.children.clone() }

@@ -41,6 +41,24 @@ pub fn term_colour(term: u64) -> &'static str {
     }
 }
 
+/// The legend's entries for the kinds of message, each in its kind's colour, drawn with `mark`
+/// (the ring's dot, the diagram's stroke).
+pub fn kind_legend(mark: &str) -> yew::Html {
+    const KINDS: [(&str, &str); 5] = [
+        ("m-vote", "RequestVote"),
+        ("m-append", "AppendEntries"),
+        ("m-heartbeat", "heartbeat"),
+        ("m-snapshot", "InstallSnapshot"),
+        ("m-clerk", "Clerk"),
+    ];
+    KINDS
+        .iter()
+        .map(
+            |(class, name)| yew::html! { <span class={*class}>{ format!("{mark} {name}") }</span> },
+        )
+        .collect()
+}
+
 /// Virtual µs as seconds, for reading.
 pub fn seconds(t: raft::Time) -> String {
     format!("{:.3} s", t as f64 / 1e6)

@@ -108,14 +108,7 @@ impl Frame {
 
 /// A message kind's class: its colour, the ring's.
 fn kind_class(kind: PacketKind) -> &'static str {
-    use raft::MessageKind as K;
-    match kind {
-        PacketKind::Raft(K::RequestVote | K::RequestVoteReply) => "vote",
-        PacketKind::Raft(K::AppendEntries | K::AppendEntriesReply) => "append",
-        PacketKind::Raft(K::Heartbeat) => "heartbeat",
-        PacketKind::Raft(K::InstallSnapshot | K::InstallSnapshotReply) => "snapshot",
-        PacketKind::ClerkRequest | PacketKind::ClerkReply => "clerk",
-    }
+    super::cluster::kind_mark(kind).1.name()
 }
 
 /// How far point (x, y) is from a segment.
@@ -390,11 +383,7 @@ pub fn SpaceTime(props: &PanelProps) -> Html {
                 </svg>
             </svg>
             <p class="legend">
-                <span class="m-vote">{ "╱ RequestVote" }</span>
-                <span class="m-append">{ "╱ AppendEntries" }</span>
-                <span class="m-heartbeat">{ "╱ heartbeat" }</span>
-                <span class="m-snapshot">{ "╱ InstallSnapshot" }</span>
-                <span class="m-clerk">{ "╱ Clerk" }</span>
+                { super::kind_legend("╱") }
                 <span class="l-lost">{ "× lost" }</span>
                 <span>{ "┄ held" }</span>
                 <span>{ "◆ leader (colour = term)" }</span>
