@@ -95,11 +95,15 @@ need_web_tools() {
 }
 
 # playwright-core drives Debian's Chromium for tests/page.mjs and the browser benchmark; it
-# never downloads a browser of its own.
+# never downloads a browser of its own. axe-core is the accessibility audit tests/page.mjs runs.
 need_playwright() {
   need_chromium
   if [ ! -d .tools/npm/node_modules/playwright-core ]; then
     log "installing playwright-core from npm into .tools/npm (no browser download)"
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --silent --prefix .tools/npm playwright-core@1.65.1 >&2
+  fi
+  if [ ! -f .tools/npm/node_modules/axe-core/axe.min.js ]; then
+    log "installing axe-core from npm into .tools/npm"
+    npm install --silent --prefix .tools/npm axe-core@4.14.1 >&2
   fi
 }

@@ -1,9 +1,11 @@
 // End-to-end tests of the playground as visitors meet it: the built page (dist/), served by a
 // plain static file server and driven in headless Chromium through its JavaScript API and DOM.
 //   DIST=dist node tests/page.mjs        (scripts/test.sh builds dist/ first and runs this)
+//   ONLY=axe DIST=dist node tests/page.mjs   runs only the tests whose name has "axe" in it
 // Prints one line per test and a cargo-style summary, "test result: ok. N passed; F failed",
 // which scripts/test.sh adds to its count. Exits non-zero if a test failed.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -144,8 +146,9 @@ const TESTS = {
   },
 
   // The cluster comes first on every screen size, and the toolbar stays in view: on a phone
-  // the ring is in the first screen and the toolbar at its bottom, also after scrolling down.
-  async 'on a phone the cluster is in the first screen and the toolbar stays in view'() {
+  // the ring is in the first screen and the toolbar at its bottom, also after scrolling down;
+  // the panels under the cluster are tabs there, one shown at a time.
+  async 'on a phone the cluster is in the first screen, the toolbar stays in view and the panels are tabs'() {
     for (const [width, height] of [[390, 844], [1400, 1000]]) {
       const { page } = await open();
       await page.setViewportSize({ width, height });
@@ -162,6 +165,26 @@ const TESTS = {
           `${width} px, scrolled to ${y}: the toolbar is at ${bar && bar.y}, out of view`);
         const play = page.locator('.toolbar button.play');
         assert(await play.isVisible(), `${width} px, scrolled to ${y}: no Play button in view`);
+      }
+      // Under the cluster a phone shows one panel at a time, as its tab says; wider, all.
+      const shown = () => page.evaluate(() => [...document.querySelectorAll('.slot > .panel')]
+        .filter((p) => p.getBoundingClientRect().height > 0).map((p) => p.getAttribute('aria-labelledby')));
+      const tabs = page.locator('nav.tabs button');
+      if (width < 700) {
+        assert(await tabs.count() === 7 && await tabs.first().isVisible(), `${width} px: no tabs`);
+        for (const [tab, panel] of [['Diagram', 'spacetime-title'], ['Events', 'events-title'], ['Logs', 'logs-title']]) {
+          await page.getByRole('button', { name: tab, exact: true }).click();
+          const now = await shown();
+          assert(now.length === 1 && now[0] === panel, `${width} px, tab ${tab}: ${now.join(', ')} shown`);
+        }
+        await page.locator('.ring .server').first().click();
+        await page.waitForTimeout(100);
+        const picked = await shown();
+        assert(picked.join() === 'inspector-title', `a server picked, ${picked.join(', ')} shown, not the inspector`);
+      } else {
+        assert(!(await tabs.first().isVisible()), `${width} px: the tabs show`);
+        const all = await shown();
+        assert(all.length === 7, `${width} px: ${all.length} of 7 panels shown`);
       }
       await page.close();
     }
@@ -206,11 +229,63 @@ const TESTS = {
     assert(problems.length === 0, `the console: ${problems.join(' | ')}`);
     await page.close();
   },
+  // An accessibility audit of the whole page by axe-core (the WCAG 2.x A and AA rules and
+  // axe's best practices) finds nothing at desktop and phone widths, light and dark: with a
+  // run under way (a leader, log entries, messages, a Clerk's operation, a server down), then
+  // with a server and a message inspected, the scenario menu open and a seed sweep's table;
+  // and the embed mode of a lesson with its card.
+  async 'an accessibility audit (axe-core) finds no violation at desktop and phone widths, light and dark'() {
+    const axe = createRequire(import.meta.url).resolve('axe-core/axe.min.js', {
+      paths: [path.resolve('.tools/npm/node_modules')],
+    });
+    const audit = async (page, what) => {
+      await page.addScriptTag({ path: axe });
+      const violations = await page.evaluate(async () => {
+        const result = await window.axe.run(document, {
+          runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+        });
+        return result.violations.map((v) => `${v.id} on ${v.nodes.length}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}\n    ${v.nodes[0].html.slice(0, 160)}\n    ${v.nodes[0].failureSummary.replace(/\s+/g, ' ')}`);
+      });
+      return violations.map((v) => `${what}: ${v}`);
+    };
+    const found = [];
+    for (const [width, height] of [[1400, 1000], [390, 844]]) {
+      for (const colorScheme of ['light', 'dark']) {
+        const at = `${width} px ${colorScheme}`;
+        const { page } = await open();
+        await page.setViewportSize({ width, height });
+        await page.emulateMedia({ colorScheme });
+        await page.evaluate(() => {
+          window.raftkv.run(2000);
+          window.raftkv.op(0, 'put', 'x', '1');
+          window.raftkv.run(1000);
+          window.raftkv.crash(window.raftkv.state().servers.find((s) => s.role !== 'leader').id);
+          window.raftkv.run(500);
+        });
+        await page.waitForTimeout(500);
+        found.push(...await audit(page, `${at}, a run under way`));
+        await page.locator('.ring .server.leader').first().click();
+        await page.evaluate(() => document.querySelector('details.menu')?.setAttribute('open', ''));
+        await page.evaluate(() => window.raftkv.sweep(3));
+        await page.waitForTimeout(1000);
+        found.push(...await audit(page, `${at}, a server inspected, the menu open, a sweep`));
+        await page.close();
+        const embed = await open(`${server.url}?lesson=crash&embed=1&describe=1`);
+        await embed.page.setViewportSize({ width: Math.min(width, 1200), height });
+        await embed.page.emulateMedia({ colorScheme });
+        await embed.page.waitForTimeout(500);
+        found.push(...await audit(embed.page, `${at}, embedded lesson`));
+        await embed.page.close();
+      }
+    }
+    assert(found.length === 0, `axe-core reports:\n  ${found.join('\n  ')}`);
+  },
 };
 
 let passed = 0;
 let failed = 0;
 for (const [name, test] of Object.entries(TESTS)) {
+  if (process.env.ONLY && !name.includes(process.env.ONLY)) continue;
   try {
     await test();
     passed++;

@@ -137,6 +137,17 @@ pub struct PanelProps {
     pub model: Model,
 }
 
+/// The panels a phone shows one at a time under the cluster: the slot's id and the tab's name.
+const TABS: [(&str, &str); 7] = [
+    ("inspector", "Inspect"),
+    ("logs", "Logs"),
+    ("spacetime", "Diagram"),
+    ("clerks", "Clerks"),
+    ("history", "History"),
+    ("seeds", "Seeds"),
+    ("events", "Events"),
+];
+
 /// The app's properties.
 #[derive(Properties, Clone, PartialEq)]
 pub struct AppProps {
@@ -178,6 +189,17 @@ pub fn App(props: &AppProps) -> Html {
     let ctl = live.ctl.clone();
     let dispatcher = state.dispatcher();
     let visible = use_state(|| !page_hidden());
+
+    // The panel a phone shows under the cluster: the inspector when something is picked.
+    let tab = use_state(|| "logs");
+    {
+        let tab = tab.clone();
+        use_effect_with(live.get().selection(), move |picked| {
+            if picked.is_some() {
+                tab.set("inspector");
+            }
+        });
+    }
 
     let api = use_mut_ref(|| None::<api::Api>);
     // Made once: a new callback every render would make every panel's props differ, and
@@ -329,6 +351,11 @@ pub fn App(props: &AppProps) -> Html {
             }
         </>
     };
+    // On a phone the panels under the cluster are shown one at a time (style.css hides the
+    // others' slots); wider, every slot shows and the strip of tabs does not.
+    let slot = |id: &'static str, panel: Html| {
+        html! { <div class={classes!("slot", (*tab != id).then_some("off"))}>{ panel }</div> }
+    };
     let page = if props.embed {
         html! {
             <div class="app embed" ref={root}>
@@ -338,6 +365,8 @@ pub fn App(props: &AppProps) -> Html {
                     <LessonCard model={model("lesson-title")} />
                 }
                 <main class="grid">
+                    // Taken out of the grid's flow, as it is not drawn.
+                    <h1 class="sr-only">{ "Raft KV playground" }</h1>
                     <Cluster model={model("cluster-title")} />
                     <Clerks model={model("clerk-title")} />
                     <History model={model("history-title")} />
@@ -352,10 +381,10 @@ pub fn App(props: &AppProps) -> Html {
                     <Status model={model("status")} />
                 </header>
                 // The toolbar stays in view (at the top, or at the bottom of a phone's screen).
-                <div class="toolbar">
+                <section class="toolbar" aria-label="Clock, scenarios and sharing">
                     <Controls model={model("controls")} />
                     <SessionBar model={model("session")} embed=false />
-                </div>
+                </section>
                 { alerts }
                 <main class="grid">
                     <TimelineBar model={model("timeline-title")} />
@@ -363,13 +392,22 @@ pub fn App(props: &AppProps) -> Html {
                         <Faults model={model("faults")} />
                     </Cluster>
                     <LessonCard model={model("lesson-title")} />
-                    <Inspector model={model("inspector-title")} />
-                    <Logs model={model("logs-title")} />
-                    <SpaceTime model={model("spacetime-title")} />
-                    <Clerks model={model("clerk-title")} />
-                    <History model={model("history-title")} />
-                    <Seeds model={model("seeds-title")} />
-                    <EventLog model={model("events-title")} />
+                    <nav class="tabs" aria-label="Panels">
+                        { for TABS.iter().map(|&(id, name)| {
+                            let tab = tab.clone();
+                            html! {
+                                <button aria-pressed={(*tab == id).to_string()}
+                                    onclick={Callback::from(move |_| tab.set(id))}>{ name }</button>
+                            }
+                        }) }
+                    </nav>
+                    { slot("inspector", html! { <Inspector model={model("inspector-title")} /> }) }
+                    { slot("logs", html! { <Logs model={model("logs-title")} /> }) }
+                    { slot("spacetime", html! { <SpaceTime model={model("spacetime-title")} /> }) }
+                    { slot("clerks", html! { <Clerks model={model("clerk-title")} /> }) }
+                    { slot("history", html! { <History model={model("history-title")} /> }) }
+                    { slot("seeds", html! { <Seeds model={model("seeds-title")} /> }) }
+                    { slot("events", html! { <EventLog model={model("events-title")} /> }) }
                 </main>
                 <footer class="foot">
                     { {

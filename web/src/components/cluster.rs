@@ -567,6 +567,10 @@ impl ServerProps {
                 (term_colour(r.term), role_name(r.role), lines, label)
             }
         };
+        let label = match group {
+            Some(g) => format!("{label}; in partition group {g}"),
+            None => label,
+        };
         ServerProps { id, at, fill, role, lines, label, selected, group }
     }
 }
@@ -586,20 +590,26 @@ fn ServerMark(p: &ServerProps) -> Html {
         html! { <text class="group-label" x={format!("{x:.1}")} y={format!("{:.1}", y - SERVER_R - 10.0)}
             text-anchor="middle">{ format!("group {g}") }</text> }
     });
+    // The lines under the name are drawn beside the button, not in it: its label says them
+    // in words, and a button's name must hold all the text it shows. Clicks pass through them.
     html! {
-        <g class={classes!("server", p.role, p.selected.then_some("selected"), group.map(|g| format!("group-{g}")))}
-            tabindex="0" role="button" aria-label={p.label.clone()}
-            onclick={select} {onkeydown}>
-            // A partition group's colour as a ring (a drop shadow costs every frame's paint).
-            if matches!(group, Some("B" | "C")) {
-                <circle class="halo" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={(SERVER_R + 9.0).to_string()} />
-            }
-            <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={SERVER_R.to_string()} fill={p.fill} />
-            <text class="name" x={format!("{x:.1}")} y={format!("{:.1}", y - 12.0)} text-anchor="middle">{ format!("S{id}") }</text>
-            { for p.lines.iter().enumerate().map(|(i, l)| html! {
-                <text x={format!("{x:.1}")} y={format!("{:.1}", y + 2.0 + 11.0 * i as f64)} text-anchor="middle">{ l.clone() }</text>
-            }) }
-            { group_label }
+        <g>
+            <g class={classes!("server", p.role, p.selected.then_some("selected"), group.map(|g| format!("group-{g}")))}
+                tabindex="0" role="button" aria-label={p.label.clone()}
+                onclick={select} {onkeydown}>
+                // A partition group's colour as a ring (a drop shadow costs every frame's paint).
+                if matches!(group, Some("B" | "C")) {
+                    <circle class="halo" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={(SERVER_R + 9.0).to_string()} />
+                }
+                <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={SERVER_R.to_string()} fill={p.fill} />
+                <text class="name" x={format!("{x:.1}")} y={format!("{:.1}", y - 12.0)} text-anchor="middle">{ format!("S{id}") }</text>
+            </g>
+            <g class={classes!("server-lines", p.role)} aria-hidden="true">
+                { for p.lines.iter().enumerate().map(|(i, l)| html! {
+                    <text x={format!("{x:.1}")} y={format!("{:.1}", y + 2.0 + 11.0 * i as f64)} text-anchor="middle">{ l.clone() }</text>
+                }) }
+                { group_label }
+            </g>
         </g>
     }
 }

@@ -97,7 +97,7 @@ pub fn Faults(props: &PanelProps) -> Html {
                     { for ctl.groups().iter().enumerate().map(|(s, &g)| html! {
                         <button class={classes!("group", format!("group-{}", GROUPS[g]))}
                             onclick={on.reform(move |_| Command::CycleGroup(s))}
-                            aria-label={format!("S{s} in group {}; press for the next group", GROUPS[g])}>
+                            aria-label={format!("S{s}:{g}, S{s} in group {g}; press for the next group", g = GROUPS[g])}>
                             { format!("S{s}:{}", GROUPS[g]) }
                         </button>
                     }) }

@@ -82,7 +82,7 @@ pub fn Logs(props: &PanelProps) -> Html {
                     <thead><tr>
                         <th scope="col" class="who-col">{ "server" }</th>
                         { for (lo..=hi).map(|i| html! { <th key={i % COLUMNS} scope="col" class="idx">{ i }</th> }) }
-                        <th scope="col" class="sum-col">{ "" }</th>
+                        <th scope="col" class="sum-col"><span class="sr-only">{ "summary" }</span></th>
                     </tr></thead>
                     <tbody>
                         { for rows.iter().map(|(s, entries)| grid.row(s, entries, &on)) }

@@ -41,8 +41,8 @@ pub fn term_colour(term: u64) -> &'static str {
     }
 }
 
-/// The legend's entries for the kinds of message, each in its kind's colour, drawn with `mark`
-/// (the ring's dot, the diagram's stroke).
+/// The legend's entries for the kinds of message, each with `mark` (the ring's dot, the
+/// diagram's stroke) in its kind's colour.
 pub fn kind_legend(mark: &str) -> yew::Html {
     const KINDS: [(&str, &str); 5] = [
         ("m-vote", "RequestVote"),
@@ -54,7 +54,7 @@ pub fn kind_legend(mark: &str) -> yew::Html {
     KINDS
         .iter()
         .map(
-            |(class, name)| yew::html! { <span class={*class}>{ format!("{mark} {name}") }</span> },
+            |(class, name)| yew::html! { <span class={*class} data-mark={mark.to_string()}>{ *name }</span> },
         )
         .collect()
 }

@@ -384,13 +384,14 @@ pub fn SpaceTime(props: &PanelProps) -> Html {
             </svg>
             <p class="legend">
                 { super::kind_legend("╱") }
-                <span class="l-lost">{ "× lost" }</span>
+                <span class="l-lost" data-mark="×">{ "lost" }</span>
                 <span>{ "┄ held" }</span>
                 <span>{ "◆ leader (colour = term)" }</span>
-                <span class="m-vote">{ "○ candidate" }</span>
+                <span class="m-vote" data-mark="○">{ "candidate" }</span>
                 <span>{ "| commit" }</span>
-                <span class="m-snapshot">{ "□ snapshot taken  ■ installed" }</span>
-                <span class="l-down">{ "▬ down" }</span>
+                <span class="m-snapshot" data-mark="□">{ "snapshot taken" }</span>
+                <span class="m-snapshot" data-mark="■">{ "installed" }</span>
+                <span class="l-down" data-mark="▬">{ "down" }</span>
             </p>
         </section>
     }

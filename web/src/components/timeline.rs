@@ -97,13 +97,13 @@ pub fn TimelineBar(props: &PanelProps) -> Html {
             </svg>
             <p class="legend">
                 <span>{ "leader (colour = term)" }</span>
-                <span class="l-split">{ "▬ split" }</span>
-                <span class="l-unreliable">{ "▬ unreliable" }</span>
-                <span class="l-down">{ "▬ server down" }</span>
+                <span class="l-split" data-mark="▬">{ "split" }</span>
+                <span class="l-unreliable" data-mark="▬">{ "unreliable" }</span>
+                <span class="l-down" data-mark="▬">{ "server down" }</span>
                 <span>{ "bars = operations returned" }</span>
-                <span class="l-install">{ "| InstallSnapshot" }</span>
-                <span class="l-bad">{ "| cannot be placed" }</span>
-                <span class="l-window">{ "▭ space-time diagram" }</span>
+                <span class="l-install" data-mark="|">{ "InstallSnapshot" }</span>
+                <span class="l-bad" data-mark="|">{ "cannot be placed" }</span>
+                <span class="l-window" data-mark="▭">{ "space-time diagram" }</span>
                 <span>{ format!("0 – {}", seconds(end)) }</span>
             </p>
         </section>
