@@ -1,6 +1,6 @@
 //! A summary of the whole recorded run for the timeline: who led in which term, when servers
-//! were down, the network split or unreliable, how many operations returned, and when
-//! snapshots were installed — in a fixed number of bins over the run, so that drawing it
+//! were down, the network split, unreliable or reordering, messages held back, how many
+//! operations returned and how often Clerks retried, and when snapshots were installed — in a fixed number of bins over the run, so that drawing it
 //! costs the same after a second or an hour (when the run outgrows them, neighbouring bins
 //! merge and each covers twice the time).
 //!
@@ -8,8 +8,10 @@
 //! trace): a replay of a stretch already recorded (time travel) adds nothing, and acting in
 //! the past cuts it back to there, as the recording is.
 
+use std::collections::BTreeSet;
+
 use raft::{NodeId, Role, Term, Time, MILLISECOND};
-use sim::{SimView, TraceEvent};
+use sim::{MessageId, SimView, TraceEvent};
 
 use crate::journal::Line;
 
@@ -29,8 +31,14 @@ pub struct Bin {
     pub split: bool,
     /// Whether the network was unreliable at some moment of it.
     pub unreliable: bool,
+    /// Whether long reordering was on at some moment of it.
+    pub reordering: bool,
+    /// Whether a message was held back by hand at some moment of it.
+    pub held: bool,
     /// Clerk operations that returned in it.
     pub ops: u32,
+    /// Clerk attempts that failed and were tried again in it.
+    pub retries: u32,
     /// Snapshots installed by InstallSnapshot in it.
     pub installs: u32,
 }
@@ -43,7 +51,10 @@ impl Bin {
             crashed: self.crashed | later.crashed,
             split: self.split || later.split,
             unreliable: self.unreliable || later.unreliable,
+            reordering: self.reordering || later.reordering,
+            held: self.held || later.held,
             ops: self.ops + later.ops,
+            retries: self.retries + later.retries,
             installs: self.installs + later.installs,
         }
     }
@@ -57,6 +68,9 @@ struct Now {
     crashed: u16,
     split: bool,
     unreliable: bool,
+    reordering: bool,
+    /// The messages held back now.
+    held: BTreeSet<MessageId>,
 }
 
 impl Now {
@@ -71,6 +85,8 @@ impl Now {
             crashed: self.crashed,
             split: self.split,
             unreliable: self.unreliable,
+            reordering: self.reordering,
+            held: !self.held.is_empty(),
             ..Bin::default()
         }
     }
@@ -139,8 +155,23 @@ impl Timeline {
             }
             TraceEvent::Restarted { server } => now.crashed &= !bit(*server),
             TraceEvent::TopologyChanged { groups } => now.split = groups.len() > 1,
-            TraceEvent::NetworkChanged { unreliable, .. } => now.unreliable = *unreliable,
+            TraceEvent::NetworkChanged { unreliable, long_reordering } => {
+                now.unreliable = *unreliable;
+                now.reordering = *long_reordering;
+            }
+            TraceEvent::Held { id } => {
+                now.held.insert(*id);
+            }
+            // A held message is released, or lost (a crash, a partition) or delivered.
+            TraceEvent::Released { id, .. }
+            | TraceEvent::Dropped { id, .. }
+            | TraceEvent::Delivered { id } => {
+                if !now.held.remove(id) {
+                    return;
+                }
+            }
             TraceEvent::OpReturned { .. } => self.bins[i].ops += 1,
+            TraceEvent::ClerkRetried { .. } => self.bins[i].retries += 1,
             TraceEvent::SnapshotInstalled { .. } => self.bins[i].installs += 1,
             _ => return,
         }
@@ -150,6 +181,8 @@ impl Timeline {
         b.crashed |= state.crashed;
         b.split |= state.split;
         b.unreliable |= state.unreliable;
+        b.reordering |= state.reordering;
+        b.held |= state.held;
         self.generation += 1;
     }
 
@@ -189,6 +222,8 @@ impl Timeline {
         }
         self.now.split = view.groups.len() > 1;
         self.now.unreliable = view.network.is_unreliable();
+        self.now.reordering = view.network.long_reordering;
+        self.now.held = view.messages.iter().filter(|m| m.held).map(|m| m.id).collect();
         self.next = next;
         self.generation += 1;
         self.reach(at);
@@ -240,6 +275,47 @@ mod tests {
         assert_eq!((b[6].leader, b[6].crashed), (Some((0, 2)), 1 << 2));
         assert_eq!((b[8].crashed, b[8].split), (1 << 2, true), "restarted and healed within");
         assert_eq!((b[9].crashed, b[9].split, b[9].ops), (0, false, 1));
+    }
+
+    #[test]
+    fn held_messages_reordering_and_retries_land_in_their_bins() {
+        let mut t = Timeline::default();
+        let retried = TraceEvent::ClerkRetried {
+            client: 0,
+            seq: 1,
+            server: 1,
+            reason: kv::AttemptError::WrongLeader,
+        };
+        let network =
+            |long_reordering| TraceEvent::NetworkChanged { unreliable: false, long_reordering };
+        feed(
+            &mut t,
+            0,
+            vec![
+                (60, TraceEvent::Held { id: 7 }),
+                (70, TraceEvent::Held { id: 8 }),
+                (120, TraceEvent::Released { id: 7, deliver_at: 130 * MILLISECOND }),
+                (160, TraceEvent::Dropped { id: 8, reason: sim::DropReason::SenderCrashed }),
+                (210, network(true)),
+                (260, retried.clone()),
+                (270, retried),
+                (310, network(false)),
+                (360, returned()),
+            ],
+        );
+        let b = t.bins();
+        assert_eq!(
+            b.iter().map(|b| b.held).collect::<Vec<_>>(),
+            [false, true, true, true, false, false, false, false]
+        );
+        assert_eq!(
+            b.iter().map(|b| b.reordering).collect::<Vec<_>>(),
+            [false, false, false, false, true, true, true, false]
+        );
+        assert_eq!((b[5].retries, b[5].ops, b[7].ops), (2, 0, 1));
+        let before = t.generation();
+        feed(&mut t, 9, vec![(370, TraceEvent::Delivered { id: 9 })]);
+        assert_eq!(t.generation(), before, "a delivery of a message not held changes nothing");
     }
 
     #[test]

@@ -12,8 +12,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web::Start;
 use web_sys::{
-    CanvasRenderingContext2d, DomRect, Element, HtmlCanvasElement, HtmlElement, MouseEvent,
-    MouseEventInit,
+    CanvasRenderingContext2d, DomRect, Element, HtmlCanvasElement, HtmlElement, PointerEvent,
+    PointerEventInit,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -146,12 +146,18 @@ fn painted_point(root: &Element) -> Option<(f64, f64)> {
 }
 
 /// Clicks what `selector` matches at a point of the page.
-async fn click_at(root: &Element, selector: &str, (x, y): (f64, f64)) {
-    let init = MouseEventInit::new();
+async fn click_at(root: &Element, selector: &str, at: (f64, f64)) {
+    pointer_at(root, selector, "click", at).await;
+}
+
+/// Fires a pointer event of `kind` ("click", "pointerdown", …) at client point (x, y).
+async fn pointer_at(root: &Element, selector: &str, kind: &str, (x, y): (f64, f64)) {
+    let init = PointerEventInit::new();
     init.set_bubbles(true);
+    init.set_pointer_id(1);
     init.set_client_x(x.round() as i32);
     init.set_client_y(y.round() as i32);
-    let event = MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap();
+    let event = PointerEvent::new_with_event_init_dict(kind, &init).unwrap();
     let target = root.query_selector(selector).unwrap().unwrap();
     target.dispatch_event(&event).unwrap();
     yew::scheduler::flush().await;
@@ -262,6 +268,35 @@ async fn the_timeline_shows_who_led_and_a_click_on_it_travels_there() {
     let max = root.query_selector(".controls .travel input").unwrap().unwrap().get_attribute("max");
     assert_eq!(max.as_deref(), Some("4000"));
     assert!(count(&root, ".timeline rect.lead") >= 1, "the recording's bands stay");
+}
+
+#[wasm_bindgen_test]
+async fn pointing_at_the_timeline_says_what_happened_there_and_a_drag_scrubs_through_the_run() {
+    let root = mount().await;
+    skip(&root, 1).await;
+    click(&root, ".faults", "Isolate leader").await;
+    skip(&root, 3).await;
+    let r = root.query_selector(".timeline").unwrap().unwrap().get_bounding_client_rect();
+    let at = |fraction: f64| (r.left() + r.width() * fraction, r.top() + 10.0);
+    let time = |root: &Element| -> f64 {
+        let status = text_of(root, ".status");
+        status.trim_start_matches("t = ").split(' ').next().unwrap().parse().unwrap()
+    };
+    // Near the end (the leader cut off since 1 s): the split, the new leader, operations.
+    pointer_at(&root, ".timeline", "pointermove", at(0.95)).await;
+    let said = text_of(&root, ".timeline-said");
+    assert!(said.contains("leads in term 2") && said.contains("network split"), "{said}");
+    assert!(said.contains("operations returned"), "{said}");
+    assert!((time(&root) - 4.0).abs() < 0.01, "pointing alone travels nowhere");
+    // Pressed at a quarter and moved to a half: the run is at about 2 s of the 4 recorded.
+    pointer_at(&root, ".timeline", "pointerdown", at(0.25)).await;
+    pointer_at(&root, ".timeline", "pointermove", at(0.5)).await;
+    assert!((1.9..=2.1).contains(&time(&root)), "{}", text_of(&root, ".status"));
+    pointer_at(&root, ".timeline", "pointerup", at(0.5)).await;
+    pointer_at(&root, ".timeline", "pointermove", at(0.75)).await;
+    assert!((1.9..=2.1).contains(&time(&root)), "released, moving travels no more");
+    let said = text_of(&root, ".timeline-said");
+    assert!(said.starts_with("2.9") || said.starts_with("3.0"), "{said}");
 }
 
 #[wasm_bindgen_test]
