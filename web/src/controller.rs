@@ -138,6 +138,9 @@ pub enum Command {
     CycleGroup(NodeId),
     /// Split the network into the chosen groups.
     ApplyPartition,
+    /// Put a server in this partition group (an index into [`GROUPS`]) and split the network
+    /// into the chosen groups at once: the inspector's group buttons.
+    MoveToGroup(NodeId, usize),
     /// Split the network into these groups (servers in none are cut off alone).
     Partition(Vec<Vec<NodeId>>),
     /// Cut the leader and a minority of followers off from the rest.
@@ -490,12 +493,13 @@ impl Controller {
             Command::Crash(server) => self.act(Action::Crash { server })?,
             Command::Restart(server) => self.act(Action::Restart { server })?,
             Command::CycleGroup(s) => self.groups[s] = (self.groups[s] + 1) % GROUPS.len(),
-            Command::ApplyPartition => {
-                let groups: Vec<Vec<NodeId>> = (0..GROUPS.len())
-                    .map(|g| (0..self.groups.len()).filter(|&s| self.groups[s] == g).collect())
-                    .filter(|g: &Vec<NodeId>| !g.is_empty())
-                    .collect();
-                self.act(Action::Partition { groups })?;
+            Command::ApplyPartition => self.apply_groups()?,
+            Command::MoveToGroup(s, g) => {
+                if s >= self.groups.len() || g >= GROUPS.len() {
+                    return Err(format!("no server S{s} or group {g}"));
+                }
+                self.groups[s] = g;
+                self.apply_groups()?;
             }
             Command::Partition(groups) => self.act(Action::Partition { groups })?,
             Command::IsolateLeader => {
@@ -581,6 +585,15 @@ impl Controller {
         (c as usize)
             .checked_sub(self.runner.workers())
             .ok_or_else(|| format!("C{c} runs this scenario's workload; use another Clerk"))
+    }
+
+    /// Split the network into the groups the visitor chose, one per letter in use.
+    fn apply_groups(&mut self) -> Result<(), String> {
+        let groups: Vec<Vec<NodeId>> = (0..GROUPS.len())
+            .map(|g| (0..self.groups.len()).filter(|&s| self.groups[s] == g).collect())
+            .filter(|g: &Vec<NodeId>| !g.is_empty())
+            .collect();
+        self.act(Action::Partition { groups })
     }
 
     fn act(&mut self, action: Action) -> Result<(), String> {

@@ -252,6 +252,28 @@ async fn a_server_is_cut_off_from_the_inspector_and_the_rest_elect_a_leader() {
 }
 
 #[wasm_bindgen_test]
+async fn a_server_is_moved_to_a_partition_group_from_the_inspector() {
+    let root = mount().await;
+    skip(&root, 1).await;
+    click(&root, ".inspector-panel", "S1").await;
+    click(&root, ".server-details .groups", "B").await;
+    click(&root, ".inspector-panel", "Clear").await;
+    click(&root, ".inspector-panel", "S3").await;
+    click(&root, ".server-details .groups", "B").await;
+    let events = text_of(&root, ".events-panel");
+    assert!(events.contains("S0 S2 S4") && events.contains("S1 S3"), "{events}");
+    assert_eq!(count(&root, ".ring .group-label"), 5);
+    let pressed = all(&root, ".server-details .groups button[aria-pressed=\"true\"]");
+    assert_eq!(pressed.len(), 1);
+    assert_eq!(text(&pressed[0]).trim(), "B");
+    // The partition fieldset shows the same choice.
+    assert!(text_of(&root, ".partition").contains("S3:B"), "{}", text_of(&root, ".partition"));
+    skip(&root, 2).await;
+    // The majority (S0, S2, S4) has a leader; S1 and S3 cannot elect one.
+    assert!(leaders(&root) >= 1);
+}
+
+#[wasm_bindgen_test]
 async fn the_timeline_shows_who_led_and_a_click_on_it_travels_there() {
     let root = mount().await;
     skip(&root, 4).await;

@@ -2,6 +2,7 @@
 
 use yew::prelude::*;
 
+use super::fields;
 use crate::app::use_commands;
 use crate::controller::Command;
 
@@ -13,14 +14,14 @@ pub fn Help() -> Html {
         <div class="help" role="dialog" aria-modal="true" aria-labelledby="help-title">
             <div class="help-box">
                 <h2 id="help-title">{ "Keys" }</h2>
-                <dl>
-                    <dt>{ "Space" }</dt><dd>{ "pause / play" }</dd>
-                    <dt>{ "S" }</dt><dd>{ "run one event" }</dd>
-                    <dt>{ "+ / −" }</dt><dd>{ "faster / slower" }</dd>
-                    <dt>{ "Enter" }</dt><dd>{ "on a server: inspect it" }</dd>
-                    <dt>{ "Esc" }</dt><dd>{ "clear the inspector" }</dd>
-                    <dt>{ "?" }</dt><dd>{ "this help" }</dd>
-                </dl>
+                { fields("keys", &[
+                    ("Space", "pause / play".to_string()),
+                    ("S", "run one event".to_string()),
+                    ("+ / −", "faster / slower".to_string()),
+                    ("Enter", "on a server: inspect it".to_string()),
+                    ("Esc", "clear the inspector".to_string()),
+                    ("?", "this help".to_string()),
+                ]) }
                 <p>{ "Servers are coloured by term; the arc around a follower is its election timer \
                       running out. Click a server or a message to inspect it, crash it, or hold, \
                       drop, duplicate or deliver it." }</p>

@@ -6,10 +6,10 @@ use sim::{HistoryEntry, MessageView, ServerView, SimView};
 use yew::prelude::*;
 
 use super::history::describe;
-use super::seconds;
 use super::spacetime::ended_details;
+use super::{fields, seconds};
 use crate::app::{use_commands, PanelProps};
-use crate::controller::{Command, MessageAction, Selection};
+use crate::controller::{Command, MessageAction, Selection, GROUPS};
 use crate::journal::{endpoint_name, kind_name, role_name};
 
 /// How many messages in flight the inspector lists when nothing is selected.
@@ -23,7 +23,7 @@ pub fn Inspector(props: &PanelProps) -> Html {
     let view = ctl.view();
     let body = match ctl.selection() {
         Some(Selection::Server(s)) => match view.servers.get(s) {
-            Some(server) => server_details(server, view.servers.len(), on),
+            Some(server) => server_details(server, view.servers.len(), ctl.groups()[s], on),
             None => html! { <p>{ "No such server." }</p> },
         },
         Some(Selection::Message(id)) => match view.messages.iter().find(|m| m.id == id) {
@@ -76,7 +76,7 @@ fn in_flight(view: &SimView, on: &Callback<Command>) -> Html {
     }
 }
 
-fn server_details(s: &ServerView, servers: usize, on: &Callback<Command>) -> Html {
+fn server_details(s: &ServerView, servers: usize, group: usize, on: &Callback<Command>) -> Html {
     let id = s.id;
     // The others in one group, this server alone.
     let others: Vec<usize> = (0..servers).filter(|&o| o != id).collect();
@@ -84,18 +84,18 @@ fn server_details(s: &ServerView, servers: usize, on: &Callback<Command>) -> Htm
     let vote = |v: Option<usize>| v.map_or("nobody".to_string(), |v| format!("S{v}"));
     let live = match &s.raft {
         Some(r) => html! {
-            <dl class="fields">
-                <dt>{ "role" }</dt><dd>{ role_name(r.role) }</dd>
-                <dt>{ "term" }</dt><dd>{ r.term }</dd>
-                <dt>{ "voted for" }</dt><dd>{ vote(r.voted_for) }</dd>
-                <dt>{ "knows leader" }</dt><dd>{ r.leader_id.map_or("–".to_string(), |l| format!("S{l}")) }</dd>
-                <dt>{ "commit index" }</dt><dd>{ r.commit_index }</dd>
-                <dt>{ "last applied" }</dt><dd>{ r.last_applied }</dd>
-                <dt>{ "log" }</dt><dd>{ format!("{} entries after the snapshot", r.last_log_index - r.last_included_index) }</dd>
-                <dt>{ "snapshot" }</dt><dd>{ format!("up to {}@{} ({} bytes)", r.last_included_index, r.last_included_term, r.snapshot_bytes) }</dd>
-                <dt>{ "election timer" }</dt><dd>{ r.election_deadline.map_or("off (leader)".to_string(), |d| format!("fires at {}", seconds(d))) }</dd>
-                <dt>{ "waiting requests" }</dt><dd>{ s.pending.iter().map(|q| format!("C{}#{} at {}", q.client_id, q.seq, q.index)).collect::<Vec<_>>().join(", ") }</dd>
-            </dl>
+            { fields("fields", &[
+                    ("role", role_name(r.role).to_string()),
+                    ("term", r.term.to_string()),
+                    ("voted for", vote(r.voted_for)),
+                    ("knows leader", r.leader_id.map_or("–".to_string(), |l| format!("S{l}"))),
+                    ("commit index", r.commit_index.to_string()),
+                    ("last applied", r.last_applied.to_string()),
+                    ("log", format!("{} entries after the snapshot", r.last_log_index - r.last_included_index)),
+                    ("snapshot", format!("up to {}@{} ({} bytes)", r.last_included_index, r.last_included_term, r.snapshot_bytes)),
+                    ("election timer", r.election_deadline.map_or("off (leader)".to_string(), |d| format!("fires at {}", seconds(d)))),
+                    ("waiting requests", s.pending.iter().map(|q| format!("C{}#{} at {}", q.client_id, q.seq, q.index)).collect::<Vec<_>>().join(", ")),
+                ]) }
         },
         None => {
             html! { <p class="crashed-note">{ "Crashed. Everything volatile is gone: role, commit index, last applied, \
@@ -116,15 +116,24 @@ fn server_details(s: &ServerView, servers: usize, on: &Callback<Command>) -> Htm
                     <button class="restart" onclick={on.reform(move |_| Command::Restart(id))}>{ format!("Restart S{id}") }</button>
                 }
             </div>
+            <div class="groups" role="group" aria-label={format!("Partition group of S{id}")}>
+                { "Partition group " }
+                { for GROUPS.iter().enumerate().map(|(g, name)| html! {
+                    <button class={classes!("group", format!("group-{name}"))} aria-pressed={(g == group).to_string()}
+                        onclick={on.reform(move |_| Command::MoveToGroup(id, g))}
+                        title={format!("Move S{id} to group {name} and split the network into the groups")}>
+                        { *name }</button>
+                }) }
+            </div>
             { live }
             <h4>{ "Survives a crash (on disk)" }</h4>
-            <dl class="fields persisted">
-                <dt>{ "term" }</dt><dd>{ p.term }</dd>
-                <dt>{ "voted for" }</dt><dd>{ vote(p.voted_for) }</dd>
-                <dt>{ "log" }</dt><dd>{ format!("up to index {}", p.last_index) }</dd>
-                <dt>{ "snapshot" }</dt><dd>{ format!("up to index {} ({} bytes)", p.last_included_index, p.snapshot_bytes) }</dd>
-                <dt>{ "Raft state" }</dt><dd>{ format!("{} bytes", p.raft_state_bytes) }</dd>
-            </dl>
+            { fields("fields persisted", &[
+                    ("term", p.term.to_string()),
+                    ("voted for", vote(p.voted_for)),
+                    ("log", format!("up to index {}", p.last_index)),
+                    ("snapshot", format!("up to index {} ({} bytes)", p.last_included_index, p.snapshot_bytes)),
+                    ("Raft state", format!("{} bytes", p.raft_state_bytes)),
+                ]) }
         </div>
     }
 }
@@ -145,11 +154,11 @@ fn op_details(e: &HistoryEntry, on: &Callback<Command>) -> Html {
         <div class="op-details">
             <h3>{ format!("C{} operation #{}", e.client, e.seq) }</h3>
             <p>{ describe(e) }</p>
-            <dl class="fields">
-                <dt>{ "called" }</dt><dd>{ seconds(e.call) }</dd>
-                <dt>{ "returned" }</dt><dd>{ e.ret.map_or("not yet".to_string(), seconds) }</dd>
-                <dt>{ "attempts" }</dt><dd>{ e.attempts }</dd>
-            </dl>
+            { fields("fields", &[
+                    ("called", seconds(e.call)),
+                    ("returned", e.ret.map_or("not yet".to_string(), seconds)),
+                    ("attempts", e.attempts.to_string()),
+                ]) }
             { for served }
         </div>
     }
@@ -161,14 +170,14 @@ fn message_details(m: &MessageView, view: &SimView, on: &Callback<Command>) -> H
     html! {
         <div class="message-details">
             <h3>{ format!("Message #{id}: {}", kind_name(m.kind)) }</h3>
-            <dl class="fields">
-                <dt>{ "from → to" }</dt><dd>{ format!("{} → {}", endpoint_name(m.from), endpoint_name(m.to)) }</dd>
-                <dt>{ "content" }</dt><dd>{ m.label.clone() }</dd>
-                <dt>{ "size" }</dt><dd>{ format!("{} bytes", m.bytes) }</dd>
-                <dt>{ "sent" }</dt><dd>{ seconds(m.sent_at) }</dd>
-                <dt>{ "arrives" }</dt><dd>{ if m.held { "held: not until released".to_string() } else {
-                    format!("{} (in {})", seconds(m.deliver_at), seconds(m.deliver_at.saturating_sub(view.now))) } }</dd>
-            </dl>
+            { fields("fields", &[
+                    ("from → to", format!("{} → {}", endpoint_name(m.from), endpoint_name(m.to))),
+                    ("content", m.label.to_string()),
+                    ("size", format!("{} bytes", m.bytes)),
+                    ("sent", seconds(m.sent_at)),
+                    ("arrives", if m.held { "held: not until released".to_string() } else {
+                    format!("{} (in {})", seconds(m.deliver_at), seconds(m.deliver_at.saturating_sub(view.now))) }),
+                ]) }
             <div class="actions">
                 <button onclick={act(MessageAction::Hold)} disabled={m.held}>{ "Hold" }</button>
                 <button onclick={act(MessageAction::DeliverNow)}>{ if m.held { "Release now" } else { "Deliver now" } }</button>

@@ -20,7 +20,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, ResizeObserver, ResizeObserverEntry};
 use yew::prelude::*;
 
-use super::{seconds, term_colour};
+use super::{fields, seconds, term_colour};
 use crate::app::{use_commands, Model, PanelProps};
 use crate::controller::{Command, Controller, Selection};
 use crate::journal::{endpoint_name, kind_name, Arrow, LaneEvent, LaneMark, DIAGRAM_WINDOWS};
@@ -585,12 +585,12 @@ pub fn ended_details(a: &Arrow) -> Html {
     html! {
         <div class="message-details">
             <h3>{ format!("Message #{}: {}", a.id, kind_name(a.kind)) }</h3>
-            <dl class="fields">
-                <dt>{ "from → to" }</dt><dd>{ format!("{} → {}", endpoint_name(a.from), endpoint_name(a.to)) }</dd>
-                <dt>{ "size" }</dt><dd>{ format!("{} bytes", a.bytes) }</dd>
-                <dt>{ "sent" }</dt><dd>{ seconds(a.sent_at) }</dd>
-                <dt>{ "then" }</dt><dd>{ format!("{outcome}{}", if a.held { " (held on its way)" } else { "" }) }</dd>
-            </dl>
+            { fields("fields", &[
+                ("from → to", format!("{} → {}", endpoint_name(a.from), endpoint_name(a.to))),
+                ("size", format!("{} bytes", a.bytes)),
+                ("sent", seconds(a.sent_at)),
+                ("then", format!("{outcome}{}", if a.held { " (held on its way)" } else { "" })),
+            ]) }
         </div>
     }
 }
