@@ -29,7 +29,10 @@ if (!loader) fail("no Trunk loader script");
 const [, js, wasm] = loader;
 const glue = read(js).toString();
 if (glue.includes('</script')) fail(`${js} contains "</script"`);
+// The page keeps its own source (before it renders anything) so that "Download as one file"
+// can save a copy of itself from disk too, where it cannot fetch a file.
 const boot = `<script type="module">
+window.__raftkvSource = "<!DOCTYPE html>\\n" + document.documentElement.outerHTML;
 ${glue}
 const __raftkvWasm = await __wbg_init({
   module_or_path: Uint8Array.from(atob("${read(wasm).toString('base64')}"), (c) => c.charCodeAt(0)),

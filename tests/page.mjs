@@ -145,6 +145,50 @@ const TESTS = {
     await second.page.close();
   },
 
+  // "Download as one file" saves the playground with the run on screen in it: opened from
+  // disk, the file replays that run to the same moment; saved again from there (where the page
+  // cannot fetch anything), the copy opens the newer run.
+  async 'the page saves itself as one file that opens the run on screen from disk'() {
+    const dir = mkdtempSync(path.join(tmpdir(), 'one-file-'));
+    const save = async (page, name) => {
+      await page.locator('.menu summary').click();
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.locator('.menu button.one-file').click(),
+      ]);
+      const file = path.join(dir, name);
+      await download.saveAs(file);
+      return `file://${file}`;
+    };
+    const replayed = async (url) => {
+      const opened = await open(url);
+      await opened.page.waitForFunction(() => !document.querySelector('.replay'), null, { timeout: 30000 });
+      return { ...opened, state: await opened.page.evaluate(() => window.raftkv.state()) };
+    };
+    const served = await open();
+    const before = await served.page.evaluate(() => {
+      window.raftkv.load('exactly-once');
+      window.raftkv.pause();
+      window.raftkv.run(2500);
+      return window.raftkv.state();
+    });
+    const first = await replayed(await save(served.page, 'first.html'));
+    assert(first.state.now_us === before.now_us, `now: ${first.state.now_us} ≠ ${before.now_us}`);
+    assert(JSON.stringify(first.state.history) === JSON.stringify(before.history), 'the history differs');
+    const later = await first.page.evaluate(() => {
+      window.raftkv.pause();
+      window.raftkv.run(1000);
+      return window.raftkv.state();
+    });
+    const second = await replayed(await save(first.page, 'second.html'));
+    assert(second.state.now_us === later.now_us, `saved from disk, now: ${second.state.now_us} ≠ ${later.now_us}`);
+    for (const { page, problems } of [served, first, second]) {
+      assert(problems.length === 0, `the console reported:\n  ${problems.join('\n  ')}`);
+      await page.close();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  },
+
   // The cluster comes first on every screen size, and the toolbar stays in view: on a phone
   // the ring is in the first screen and the toolbar at its bottom, also after scrolling down;
   // the panels under the cluster are tabs there, one shown at a time.

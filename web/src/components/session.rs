@@ -137,6 +137,21 @@ pub fn SessionBar(props: &SessionProps) -> Html {
             input.set_value("");
         })
     };
+    let on_one_file = {
+        let (on, model) = (on.clone(), props.model.clone());
+        Callback::from(move |_| {
+            let (on, link) = (on.clone(), model.get().link());
+            yew::platform::spawn_local(async move {
+                let saved = files::one_file(&link).await.and_then(|html| {
+                    files::download(files::ONE_FILE, "text/html", &html)
+                        .map_err(|_| "the browser refused the download".to_string())
+                });
+                if let Err(why) = saved {
+                    on.emit(Command::Notice(format!("Download as one file: {why}")));
+                }
+            });
+        })
+    };
     let model = props.model.clone();
     let on_history = Callback::from(move |_| {
         let history = porcupine_json(model.get().runner().sim().history());
@@ -182,6 +197,9 @@ pub fn SessionBar(props: &SessionProps) -> Html {
                 <button onclick={on_save} title="The scenario with every action so far, as JSON (raftkv run FILE.json replays it)">{ "Save scenario" }</button>
                 <label class="file-button">{ "Load scenario " }
                     <input type="file" accept=".json,application/json" onchange={on_load} /></label>
+                <button class="one-file" onclick={on_one_file}
+                    title="The playground in one HTML file that opens this run, from disk, with no server">
+                    { "Download as one file" }</button>
                 <button onclick={on_history} title="Porcupine's key/value shape">{ "History JSON" }</button>
                 <button onclick={on_trace} title="Every event of the run, one JSON object per line">{ "Trace" }</button>
             </fieldset>
