@@ -11,6 +11,10 @@ use web_sys::{
 /// The single file that `scripts/single-file.mjs` writes beside `index.html`.
 pub const ONE_FILE: &str = "raftkv-playground.html";
 
+/// Where the single file's loader (`scripts/single-file.mjs`) keeps the page's own source,
+/// read before anything renders: the one copy of the page a page opened from disk can save.
+const KEPT_SOURCE: &str = "__raftkvSource";
+
 /// The id of the script a saved single file starts its run with.
 const START_SCRIPT: &str = "<script id=\"raftkv-run\">";
 
@@ -80,8 +84,7 @@ pub fn page_address() -> String {
 /// the file built beside it.
 pub async fn one_file(link: &str) -> Result<String, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let kept =
-        js_sys::Reflect::get(&window, &"__raftkvSource".into()).ok().and_then(|v| v.as_string());
+    let kept = js_sys::Reflect::get(&window, &KEPT_SOURCE.into()).ok().and_then(|v| v.as_string());
     let source = match kept {
         Some(source) => source,
         None => {

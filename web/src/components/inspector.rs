@@ -76,6 +76,9 @@ fn in_flight(view: &SimView, on: &Callback<Command>) -> Html {
     }
 }
 
+/// A server's fields, its actions and its partition group: `group` is the visitor's choice
+/// for it (as the Partition fieldset shows it), which follows the network whenever the
+/// network changes.
 fn server_details(s: &ServerView, servers: usize, group: usize, on: &Callback<Command>) -> Html {
     let id = s.id;
     // The others in one group, this server alone.
