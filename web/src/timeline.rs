@@ -8,8 +8,6 @@
 //! trace): a replay of a stretch already recorded (time travel) adds nothing, and acting in
 //! the past cuts it back to there, as the recording is.
 
-use std::collections::BTreeSet;
-
 use raft::{NodeId, Role, Term, Time, MILLISECOND};
 use sim::{MessageId, SimView, TraceEvent};
 
@@ -69,8 +67,9 @@ struct Now {
     split: bool,
     unreliable: bool,
     reordering: bool,
-    /// The messages held back now.
-    held: BTreeSet<MessageId>,
+    /// The messages held back now: the few a visitor holds by hand, in a list (a set would
+    /// add its own copy of the B-tree code to the page's wasm).
+    held: Vec<MessageId>,
 }
 
 impl Now {
@@ -159,16 +158,13 @@ impl Timeline {
                 now.unreliable = *unreliable;
                 now.reordering = *long_reordering;
             }
-            TraceEvent::Held { id } => {
-                now.held.insert(*id);
-            }
+            TraceEvent::Held { id } => now.held.push(*id),
             // A held message is released, or lost (a crash, a partition) or delivered.
             TraceEvent::Released { id, .. }
             | TraceEvent::Dropped { id, .. }
             | TraceEvent::Delivered { id } => {
-                if !now.held.remove(id) {
-                    return;
-                }
+                let Some(at) = now.held.iter().position(|h| h == id) else { return };
+                now.held.swap_remove(at);
             }
             TraceEvent::OpReturned { .. } => self.bins[i].ops += 1,
             TraceEvent::ClerkRetried { .. } => self.bins[i].retries += 1,

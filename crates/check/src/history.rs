@@ -38,7 +38,7 @@ pub(crate) fn partition(history: &[Operation]) -> Vec<Partition<'_>> {
         .map(|(key, mut origin)| {
             // Call order keeps linearized sets compact (see `opset`); the index breaks ties
             // so the numbering is deterministic.
-            origin.sort_unstable_by_key(|&index| (history[index].call, index));
+            crate::sort::by_key(&mut origin, |&index| (history[index].call, index as u64));
             let mut register = Register::new();
             let inputs: Vec<Input> = origin
                 .iter()

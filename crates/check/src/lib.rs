@@ -37,6 +37,7 @@ mod incremental;
 mod model;
 mod opset;
 mod search;
+pub mod sort;
 mod timeline;
 
 use serde::{Deserialize, Serialize};
@@ -169,7 +170,7 @@ pub struct KeyResult {
 /// ```
 pub fn check_kv(history: &[Operation], budget: Budget) -> CheckResult {
     let mut partitions: Vec<_> = history::partition(history).into_iter().enumerate().collect();
-    partitions.sort_unstable_by_key(|(i, part)| (part.inputs.len(), *i));
+    sort::by_key(&mut partitions, |(_, part)| (part.inputs.len() as u64, 0));
 
     let mut steps = 0;
     // Each partition is dropped, with its search tables, once searched.
@@ -191,7 +192,7 @@ pub fn check_kv(history: &[Operation], budget: Budget) -> CheckResult {
             (i, result)
         })
         .collect();
-    keys.sort_unstable_by_key(|&(i, _)| i);
+    sort::by_key(&mut keys, |&(i, _)| (i as u64, 0));
     let keys: Vec<KeyResult> = keys.into_iter().map(|(_, result)| result).collect();
 
     CheckResult { verdict: overall(&keys), keys, steps }

@@ -53,7 +53,9 @@ impl Timeline {
                 events.push((ret, true, op));
             }
         }
-        events.sort_unstable();
+        crate::sort::by_key(&mut events, |&(time, ret, op)| {
+            (time, u64::from(ret) << 32 | u64::from(op))
+        });
 
         let len = u32::try_from(events.len() + 1).expect("fewer than 2^32 events");
         let mut timeline = Timeline {

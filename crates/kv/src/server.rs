@@ -38,8 +38,9 @@ pub struct PendingView {
 /// log compaction and InstallSnapshot.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KvSnapshot {
-    /// The key/value map.
-    pub store: BTreeMap<String, String>,
+    /// The key/value map, as pairs in key order. Postcard writes a map and a list of pairs
+    /// alike, and a list adds no copy of the B-tree code to the page's wasm.
+    pub store: Vec<(String, String)>,
     /// The de-duplication table.
     pub sessions: SessionTable,
 }
@@ -195,7 +196,7 @@ impl KvServer {
             ApplyMsg::Snapshot { index, data, .. } => {
                 let snapshot: KvSnapshot =
                     postcard::from_bytes(data).map_err(|e| SnapshotDecodeError(e.to_string()))?;
-                self.store = Store::from_map(snapshot.store);
+                self.store = Store::from_pairs(snapshot.store);
                 self.sessions = snapshot.sessions;
                 self.sessions.rehash();
                 self.last_applied = *index;
@@ -237,7 +238,7 @@ impl KvServer {
         if !due || self.last_applied <= self.raft.log().last_included_index() {
             return false;
         }
-        let snapshot = KvSnapshot { store: self.store.to_map(), sessions: self.sessions.clone() };
+        let snapshot = KvSnapshot { store: self.store.to_pairs(), sessions: self.sessions.clone() };
         let data = postcard::to_allocvec(&snapshot).expect("encoding to a Vec cannot fail");
         self.raft.snapshot(self.last_applied, data).is_ok()
     }

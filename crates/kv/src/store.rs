@@ -11,19 +11,22 @@ pub struct Store {
 }
 
 impl Store {
-    /// A map holding `pairs`.
-    pub fn from_map(pairs: BTreeMap<String, String>) -> Store {
+    /// A map holding `pairs`; of two pairs with one key (only a corrupt snapshot has them),
+    /// the later one.
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Store {
         let mut store = Store::default();
         for (key, value) in pairs {
-            let hash = fnv1a(fnv1a_start(), value.as_bytes());
-            store.digest = store.digest.wrapping_add(mix(key_hash(&key), hash));
-            store.map.insert(key, (value, hash));
+            let (key_hash, hash) = (key_hash(&key), fnv1a(fnv1a_start(), value.as_bytes()));
+            store.digest = store.digest.wrapping_add(mix(key_hash, hash));
+            if let Some((_, old)) = store.map.insert(key, (value, hash)) {
+                store.digest = store.digest.wrapping_sub(mix(key_hash, old));
+            }
         }
         store
     }
 
-    /// A copy as a plain map.
-    pub fn to_map(&self) -> BTreeMap<String, String> {
+    /// A copy as pairs, in key order.
+    pub fn to_pairs(&self) -> Vec<(String, String)> {
         self.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
@@ -108,10 +111,33 @@ mod tests {
         b.put("x", "abc");
         b.put("y", "1");
         assert_eq!(a.digest(), b.digest());
-        assert_eq!(a.to_map(), b.to_map());
-        assert_eq!(Store::from_map(a.to_map()).digest(), a.digest());
+        assert_eq!(a.to_pairs(), b.to_pairs());
+        assert_eq!(Store::from_pairs(a.to_pairs()).digest(), a.digest());
         b.append("y", "2");
         assert_ne!(a.digest(), b.digest());
         assert_eq!(b.get("y"), Some("12"));
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_the_later_value_and_its_digest() {
+        let pairs = |p: &[(&str, &str)]| p.iter().map(|&(k, v)| (k.into(), v.into())).collect();
+        let twice = Store::from_pairs(pairs(&[("k", "old"), ("j", "1"), ("k", "new")]));
+        let once = Store::from_pairs(pairs(&[("j", "1"), ("k", "new")]));
+        assert_eq!(twice, once);
+        assert_eq!(twice.digest(), once.digest());
+    }
+
+    #[test]
+    fn pairs_encode_as_the_map_did() {
+        // Snapshots held the map as a `BTreeMap`; as pairs in key order their bytes are the
+        // same, so what was persisted before still decodes.
+        let mut store = Store::default();
+        store.put("b", "2");
+        store.put("a", "1");
+        let map: BTreeMap<String, String> = store.to_pairs().into_iter().collect();
+        let bytes = postcard::to_allocvec(&store.to_pairs()).unwrap();
+        assert_eq!(bytes, postcard::to_allocvec(&map).unwrap());
+        let back: Vec<(String, String)> = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(Store::from_pairs(back), store);
     }
 }

@@ -164,7 +164,7 @@ impl Topology {
                 None => groups.push((g, vec![s])),
             }
         }
-        groups.sort_unstable_by_key(|(id, members)| (*id != 0, members[0]));
+        check::sort::by_key(&mut groups, |(id, members)| (u64::from(*id != 0), members[0] as u64));
         groups.into_iter().map(|(_, m)| m).collect()
     }
 }

@@ -111,7 +111,7 @@ impl Runner {
         let mut file = file.clone();
         file.seed = seed;
         // Stable: actions given for the same instant keep their order.
-        file.actions.sort_by_key(TimedAction::at);
+        check::sort::by_key(&mut file.actions, |a| (a.at(), 0));
         let mut sim = Simulator::new(file.sim_config(seed));
         let workers: Vec<ClientId> = match &file.workload {
             Some(w) => (0..w.clients).map(|_| sim.add_client()).collect(),
