@@ -16,9 +16,9 @@ use crate::components::{
     SessionBar, SpaceTime, TimelineBar,
 };
 use crate::controller::{Command, Controller};
-use crate::onscreen::{interval_of, Onscreen};
+use crate::onscreen::{interval_of, Onscreen, TEXT_INTERVAL_MS};
 use crate::start::Start;
-use crate::sweep::SweepRun;
+use crate::sweep::{Slice, SweepRun};
 
 /// The page's state as Yew holds it, in a reducer ([`Reducible`]): the controller, shared
 /// and changed in place (it holds a whole simulated cluster, which no action could afford to
@@ -113,7 +113,15 @@ impl Reducible for Model {
                 true
             }
             Action::Redraw => true,
-            Action::SweepSlice => ctl.sweep_slice(SWEEP_SLICE_MS),
+            Action::SweepSlice => match ctl.sweep_slice(SWEEP_SLICE_MS, TEXT_INTERVAL_MS) {
+                // The same state: Yew draws nothing.
+                Slice::Quiet => {
+                    drop(ctl);
+                    return self;
+                }
+                Slice::Progress => false,
+                Slice::Ended => true,
+            },
         };
         drop(ctl);
         self.changed(nudged)

@@ -22,7 +22,7 @@ use sim::{operation, MessageId, SimView, Simulator, Violation};
 
 use crate::clock::now_ms;
 use crate::journal::{Journal, Line, DEFAULT_DIAGRAM_WINDOW, DIAGRAM_WINDOWS};
-use crate::sweep::{SweepRun, Waiter, MAX_SEEDS};
+use crate::sweep::{Slice, SweepRun, Waiter, MAX_SEEDS};
 use crate::timeline::Timeline;
 
 /// The slowest speed: one virtual second per 100 real seconds.
@@ -568,9 +568,10 @@ impl Controller {
         self.sweep.as_ref()
     }
 
-    /// Works on the sweep for about `budget_ms`; whether it ended meanwhile.
-    pub fn sweep_slice(&mut self, budget_ms: f64) -> bool {
-        self.sweep.as_mut().is_some_and(|s| s.slice(budget_ms))
+    /// Works on the sweep for about `budget_ms`; what there is to draw after, its progress at
+    /// most every `pace_ms` (see [`SweepRun::slice`]).
+    pub fn sweep_slice(&mut self, budget_ms: f64, pace_ms: f64) -> Slice {
+        self.sweep.as_mut().map_or(Slice::Ended, |s| s.slice(budget_ms, pace_ms))
     }
 
     /// Calls `waiter` with the sweep's outcomes once it ends; an error if there is none.

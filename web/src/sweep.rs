@@ -26,6 +26,20 @@ pub struct SweepRun {
     /// Counts the sweeps started on this page, this one included.
     number: u64,
     waiting: Vec<Waiter>,
+    /// When the page last drew its progress (real ms), and how many seeds were done then.
+    drawn: (f64, usize),
+}
+
+/// What a slice of the sweep's work leaves for the page to draw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slice {
+    /// Nothing new to read yet: the page draws nothing (a redraw per slice would take as long
+    /// as the slice's own work, frame after frame).
+    Quiet,
+    /// Seeds have finished since the last drawing, which is a reading pace ago.
+    Progress,
+    /// The sweep ended.
+    Ended,
 }
 
 impl SweepRun {
@@ -42,20 +56,29 @@ impl SweepRun {
             ended_ms: None,
             number,
             waiting: Vec::new(),
+            drawn: (now_ms(), 0),
         }
     }
 
-    /// Works on it for about `budget_ms` of real time; whether it ended meanwhile.
-    pub fn slice(&mut self, budget_ms: f64) -> bool {
+    /// Works on it for about `budget_ms` of real time; what there is to draw after, with the
+    /// progress drawn at most every `pace_ms`.
+    pub fn slice(&mut self, budget_ms: f64, pace_ms: f64) -> Slice {
         let start = now_ms();
         while self.running() && now_ms() - start < budget_ms {
             self.sweep.work();
             if self.sweep.is_done() {
                 self.end();
-                return true;
+                return Slice::Ended;
             }
         }
-        false
+        let (at, done) = self.drawn;
+        let now = now_ms();
+        if self.outcomes().len() > done && now - at >= pace_ms {
+            self.drawn = (now, self.outcomes().len());
+            Slice::Progress
+        } else {
+            Slice::Quiet
+        }
     }
 
     /// Stops it where it has got to; whoever waits gets the outcomes so far.

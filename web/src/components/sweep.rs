@@ -7,7 +7,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::seconds;
-use crate::app::{use_commands, PanelProps};
+use crate::app::{use_commands, Model, PanelProps};
 use crate::controller::Command;
 use crate::sweep::{SweepRun, MAX_SEEDS};
 
@@ -39,7 +39,7 @@ pub fn Seeds(props: &PanelProps) -> Html {
             </div>
             if let Some(s) = ctl.sweep() {
                 { progress(s, &on) }
-                { outcomes(s, &on) }
+                { outcomes(&props.model, s, &on) }
             }
         </section>
     }
@@ -66,8 +66,12 @@ fn progress(s: &SweepRun, on: &Callback<Command>) -> Html {
     }
 }
 
+/// Seeds per chunk of the results table: a full chunk never changes, so while a sweep runs only
+/// its last chunk is drawn again.
+const CHUNK: usize = 50;
+
 /// The table of outcomes, a row per seed; a click on a seed opens its run.
-fn outcomes(s: &SweepRun, on: &Callback<Command>) -> Html {
+fn outcomes(model: &Model, s: &SweepRun, on: &Callback<Command>) -> Html {
     let file = s.file().clone();
     // One listener for the table: the seed is in the button's `data-seed`.
     let on = on.clone();
@@ -80,15 +84,10 @@ fn outcomes(s: &SweepRun, on: &Callback<Command>) -> Html {
             on.emit(Command::Load(Box::new(ScenarioFile { seed, ..file.clone() })));
         }
     });
-    let rows = s.outcomes().iter().map(|o| {
-        html! {
-            <tr key={o.seed} class={classes!((!o.verdict.passed()).then_some("bad"))}>
-                <td><button class="link" data-seed={o.seed.to_string()}>{ o.seed }</button></td>
-                <td>{ o.verdict.to_string() }</td>
-                <td>{ format!("{}/{}", o.returned, o.operations) }</td>
-                <td>{ seconds(o.virtual_time) }</td>
-            </tr>
-        }
+    let done = s.outcomes().len();
+    let chunks = (0..done).step_by(CHUNK).map(|from| {
+        let to = (from + CHUNK).min(done);
+        html! { <Rows key={from} model={model.clone()} number={s.number()} {from} {to} /> }
     });
     html! {
         <div class="sweep-results">
@@ -98,8 +97,45 @@ fn outcomes(s: &SweepRun, on: &Callback<Command>) -> Html {
                     <th scope="col" title="returned / called">{ "operations" }</th>
                     <th scope="col">{ "virtual time" }</th>
                 </tr></thead>
-                <tbody>{ for rows }</tbody>
+                { for chunks }
             </table>
         </div>
     }
+}
+
+/// Which rows of which sweep a [`Rows`] draws.
+#[derive(Properties, Clone)]
+struct RowsProps {
+    /// The page's state, where the outcomes are.
+    model: Model,
+    /// The sweep ([`SweepRun::number`]).
+    number: u64,
+    /// The outcomes' range, `from..to`.
+    from: usize,
+    to: usize,
+}
+
+/// Outcomes, once finished, do not change: the same sweep and range draw the same rows.
+impl PartialEq for RowsProps {
+    fn eq(&self, other: &Self) -> bool {
+        (self.number, self.from, self.to) == (other.number, other.from, other.to)
+    }
+}
+
+/// A chunk of the results table: one `<tbody>` of rows.
+#[function_component]
+fn Rows(props: &RowsProps) -> Html {
+    let ctl = props.model.get();
+    let Some(s) = ctl.sweep() else { return Html::default() };
+    let rows = s.outcomes().get(props.from..props.to).unwrap_or_default().iter().map(|o| {
+        html! {
+            <tr key={o.seed} class={classes!((!o.verdict.passed()).then_some("bad"))}>
+                <td><button class="link" data-seed={o.seed.to_string()}>{ o.seed }</button></td>
+                <td>{ o.verdict.to_string() }</td>
+                <td>{ format!("{}/{}", o.returned, o.operations) }</td>
+                <td>{ seconds(o.virtual_time) }</td>
+            </tr>
+        }
+    });
+    html! { <tbody>{ for rows }</tbody> }
 }
