@@ -492,7 +492,10 @@ impl Controller {
             }
             Command::Crash(server) => self.act(Action::Crash { server })?,
             Command::Restart(server) => self.act(Action::Restart { server })?,
-            Command::CycleGroup(s) => self.groups[s] = (self.groups[s] + 1) % GROUPS.len(),
+            Command::CycleGroup(s) => {
+                let g = self.groups.get_mut(s).ok_or_else(|| format!("no server S{s}"))?;
+                *g = (*g + 1) % GROUPS.len();
+            }
             Command::ApplyPartition => self.apply_groups()?,
             Command::MoveToGroup(s, g) => {
                 if s >= self.groups.len() || g >= GROUPS.len() {

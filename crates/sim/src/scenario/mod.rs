@@ -49,7 +49,7 @@
 //!
 //! A scenario is also how the page records a visitor's session: the setup plus every command
 //! at the virtual microsecond it was given ([`Runner::act`]). Replaying it ([`Runner`]) gives
-//! the same run event for event, which is what time travel and permalinks ([`link`]) rest on.
+//! the same run event for event, which is what time travel and permalinks ([`Link`]) rest on.
 
 mod action;
 mod checkpoints;
