@@ -43,8 +43,12 @@ const CASES = [
   { name: 'ppul-1x', scenario: PPUL, speed: 1 },
   { name: 'ppul-100x', scenario: PPUL, speed: 100 },
   { name: 'ppul-hour', scenario: PPUL, speed: 1, hour: true },
-  // A 500-seed sweep of the same scenario in the page, the cluster playing meanwhile.
-  { name: 'ppul-sweep', scenario: PPUL, speed: 1, sweep: 500 },
+  // The lower half of the page in view (the window's bottom at the Seeds panel's, the
+  // cluster above partly on screen): the space-time diagram, Clerks, History and Seeds.
+  { name: 'ppul-1x-lower', scenario: PPUL, speed: 1, scroll: '.seeds-panel' },
+  // A 500-seed sweep of the same scenario in the page, the cluster playing meanwhile, seen as
+  // a visitor who started it sees it: the Seeds panel in view, drawing its progress.
+  { name: 'ppul-sweep', scenario: PPUL, speed: 1, sweep: 500, scroll: '.seeds-panel' },
 ];
 const cases = only ? CASES.filter((c) => c.name === only || c.scenario === only) : CASES;
 if (cases.length === 0) {
@@ -238,6 +242,9 @@ async function runCase(context, c) {
     }
     out.speed_via = await page.evaluate((x) => window.__bench.setSpeed(x), c.speed);
     await page.evaluate(() => window.raftkv.play());
+    if (c.scroll) {
+      await page.evaluate((s) => document.querySelector(s).scrollIntoView({ block: 'end' }), c.scroll);
+    }
     if (c.sweep) await page.evaluate((n) => window.__bench.sweep(n), c.sweep);
     const scenario = await page.evaluate(() => window.raftkv.state().scenario);
     if (PROFILE) await cdp.send('Profiler.enable'), await cdp.send('Profiler.start');

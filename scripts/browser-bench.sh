@@ -5,7 +5,7 @@
 # One JSON line per case on stdout; the URL, Chromium's version and the page's errors on stderr.
 #
 #   scripts/browser-bench.sh                      # build the release page, run every case
-#   scripts/browser-bench.sh --case ppul-hour     # one case: default, basic, ppul-1x, ppul-100x, ppul-hour, ppul-sweep
+#   scripts/browser-bench.sh --case ppul-hour     # one case: default, basic, ppul-1x, ppul-100x, ppul-hour, ppul-1x-lower, ppul-sweep
 #   DIST=/path/to/dist scripts/browser-bench.sh   # measure a page built elsewhere, no build
 #   BENCH_SECONDS=12 BENCH_WARMUP=1               # the measuring window and the warm-up before it
 #

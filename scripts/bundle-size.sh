@@ -6,10 +6,11 @@
 # from inputs (Rust's f64 parser and its power-of-five table were 14 KB gzipped) and the
 # inspector's fields are one loop (1 KB): 358.9; the inspector's partition-group buttons
 # 359.3; "Download as one file" (a fetch awaited, issue #11) 362.5. Then one sort for every
-# element type (`check::sort`: ten copies of the standard sorts were 12 KB), a list for the
+# element type (`check::sort`; with the page's two sorts gone, -12 KB), a list for the
 # timeline's held messages and the snapshot's pairs (two fewer copies of the B-tree code,
-# 2.4 KB): 349.0. What is left is mostly Yew's view code, serde_json and core's float
-# formatting (serde's error messages keep it in).
+# 2.4 KB): 349.0; the Seeds panel drawn at each report of a sweep, 349.3. What is left is
+# mostly Yew's view code, serde_json and core's float formatting (serde's error messages
+# keep it in).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools.sh

@@ -31,17 +31,35 @@ pub struct Model {
     /// scrolled into view, a sweep's end): the panels drawn at a reading pace are drawn at
     /// once after one.
     nudges: u64,
+    /// Reports of the seed sweep's progress: the seeds panel, which shows it, is drawn at
+    /// once after one (see `onscreen::nudges_of`).
+    swept: u64,
+}
+
+/// What kind of change a new version of the [`Model`] is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// The clock moved.
+    Clock,
+    /// Not the clock: a visitor's command, an API call, a panel in view, a sweep's end.
+    Nudge,
+    /// The seed sweep has seeds to report.
+    SweepProgress,
 }
 
 impl Model {
     fn new(ctl: Controller) -> Model {
-        Model { ctl: Rc::new(RefCell::new(ctl)), version: 0, nudges: 0 }
+        Model { ctl: Rc::new(RefCell::new(ctl)), version: 0, nudges: 0, swept: 0 }
     }
 
-    /// The next version, `nudged` or not.
-    fn changed(&self, nudged: bool) -> Rc<Model> {
-        let nudges = self.nudges + u64::from(nudged);
-        Rc::new(Model { ctl: self.ctl.clone(), version: self.version + 1, nudges })
+    /// The next version, after a change of this kind.
+    fn changed(&self, change: Change) -> Rc<Model> {
+        Rc::new(Model {
+            ctl: self.ctl.clone(),
+            version: self.version + 1,
+            nudges: self.nudges + u64::from(change == Change::Nudge),
+            swept: self.swept + u64::from(change == Change::SweepProgress),
+        })
     }
 
     /// Reads the controller.
@@ -59,10 +77,15 @@ impl Model {
         self.nudges
     }
 
+    /// How many times so far the seed sweep reported progress.
+    pub fn swept(&self) -> u64 {
+        self.swept
+    }
+
     /// The same controller as of an earlier `version`: props equal to those a panel was
     /// drawn with then, so that it is not drawn again.
     pub fn at_version(&self, version: u64) -> Model {
-        Model { ctl: self.ctl.clone(), version, nudges: self.nudges }
+        Model { version, ..self.clone() }
     }
 }
 
@@ -97,34 +120,33 @@ impl Reducible for Model {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut ctl = self.ctl.borrow_mut();
-        // Frames and the sweep's slices keep the reading pace; the sweep's end does not.
-        let nudged = match action {
+        let change = match action {
             Action::Command(command) => {
                 // A refused command shows as the notice.
                 let _ = ctl.apply(command);
-                true
+                Change::Nudge
             }
             Action::Frame(elapsed_ms) => {
                 ctl.frame(elapsed_ms);
-                false
+                Change::Clock
             }
             Action::Api(call) => {
                 call(&mut ctl);
-                true
+                Change::Nudge
             }
-            Action::Redraw => true,
+            Action::Redraw => Change::Nudge,
             Action::SweepSlice => match ctl.sweep_slice(SWEEP_SLICE_MS, TEXT_INTERVAL_MS) {
                 // The same state: Yew draws nothing.
                 Slice::Quiet => {
                     drop(ctl);
                     return self;
                 }
-                Slice::Progress => false,
-                Slice::Ended => true,
+                Slice::Progress => Change::SweepProgress,
+                Slice::Ended => Change::Nudge,
             },
         };
         drop(ctl);
-        self.changed(nudged)
+        self.changed(change)
     }
 }
 

@@ -40,6 +40,18 @@ pub fn interval_of(name: &str, speed: f64) -> f64 {
     }
 }
 
+/// How many changes panel `name` is drawn at once after: every panel after each visitor's
+/// command ([`Model::nudges`]); the seeds panel after each report of the sweep's progress
+/// too, as it is the one that shows it. Left to the clock's few redraws a frame, it could
+/// wait behind the other panels for as long as a sweep runs with the cluster paused (each
+/// report, a reading pace apart, redrew the first panels due and never reached it).
+fn nudges_of(name: &str, model: &Model) -> u64 {
+    match name {
+        "seeds-title" => model.nudges() + model.swept(),
+        _ => model.nudges(),
+    }
+}
+
 /// The fastest speed at which the space-time diagram is drawn every frame: at 4× a frame
 /// runs 64 ms of a window of at least 250 ms. At 100× in the busiest lab scenario, drawing it
 /// every frame took the main thread from 4.8 to 11.3 ms a frame (scripts/browser-bench.sh).
@@ -55,8 +67,8 @@ struct Seen {
     frame: (f64, usize),
     /// Panels out of view.
     hidden: HashSet<String>,
-    /// Per panel, the model's version it was last drawn with, its count of changes not from
-    /// the clock then (see [`Model::nudges`]), and when.
+    /// Per panel, the model's version it was last drawn with, its count then of the changes
+    /// that draw it at once (see [`nudges_of`]), and when.
     drawn: HashMap<String, (u64, u64, f64)>,
 }
 
@@ -112,8 +124,9 @@ impl Onscreen {
         if seen.frame.0 != now_ms {
             seen.frame = (now_ms, 0);
         }
-        if let Some(&(version, nudges, at)) = seen.drawn.get(name) {
-            let nudged = model.nudges() != nudges;
+        let nudges = nudges_of(name, model);
+        if let Some(&(version, drawn_nudges, at)) = seen.drawn.get(name) {
+            let nudged = nudges != drawn_nudges;
             let due = nudged
                 || (now_ms - at >= interval_ms
                     && (interval_ms == 0.0 || seen.frame.1 < REDRAWS_PER_FRAME));
@@ -124,7 +137,7 @@ impl Onscreen {
                 seen.frame.1 += 1;
             }
         }
-        seen.drawn.insert(name.to_string(), (model.version(), model.nudges(), now_ms));
+        seen.drawn.insert(name.to_string(), (model.version(), nudges, now_ms));
         model.clone()
     }
 }
