@@ -10,7 +10,7 @@
 // line with "error" and the next case runs. Everything else (URL, Chromium version, the page's
 // console errors) goes to stderr. Env: BENCH_SECONDS (measuring window, default 12),
 // BENCH_WARMUP (seconds before it, default 1), CHROMIUM (default /usr/bin/chromium).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { playwrightChromium, CHROMIUM, FLAGS, chromiumVersion, serveDist, watchPage } from './page-harness.mjs';
@@ -23,6 +23,10 @@ const HOUR_MS = 3600000;
 // BENCH_PROFILE=1: a CPU profile of each case's measuring window, its top functions by self
 // time on stderr (for finding where a frame goes; the figures are then a little higher).
 const PROFILE = Boolean(process.env.BENCH_PROFILE);
+// BENCH_TRACE=DIR: a Chrome trace of each case's measuring window, saved as DIR/CASE.json (it
+// opens in chrome://tracing or Perfetto), and on stderr what the renderer's threads did in
+// the frames over 25 ms against the others, in ms per frame (for finding what drops frames).
+const TRACE = process.env.BENCH_TRACE || null;
 const TRAVEL_SEED = 20240601;
 const PPUL = 'PersistPartitionUnreliableLinearizable3A';
 
@@ -213,6 +217,77 @@ function printProfile(name, profile) {
   }
 }
 
+// The trace's categories: the main thread's tasks as DevTools shows them, and the
+// compositor's and the raster workers'.
+const TRACE_CATEGORIES = [
+  'toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline',
+  'disabled-by-default-devtools.timeline.frame', 'blink', 'cc', 'v8', 'disabled-by-default-v8.gc',
+];
+
+async function endTrace(cdp) {
+  const done = new Promise((ok) => cdp.once('Tracing.tracingComplete', ok));
+  await cdp.send('Tracing.end');
+  const { stream } = await done;
+  const chunks = [];
+  for (;;) {
+    const r = await cdp.send('IO.read', { handle: stream, size: 1 << 20 });
+    chunks.push(r.base64Encoded ? Buffer.from(r.data, 'base64').toString() : r.data);
+    if (r.eof) break;
+  }
+  await cdp.send('IO.close', { handle: stream });
+  return chunks.join('');
+}
+
+// Frames are the gaps between the renderer's animation-frame callbacks; for the long ones
+// (over 25 ms) and the others, the time per frame of each kind of event, by thread.
+function printTrace(name, trace) {
+  const events = trace.traceEvents || trace;
+  const threads = new Map();
+  for (const e of events) {
+    if (e.ph === 'M' && e.name === 'thread_name') threads.set(`${e.pid}:${e.tid}`, e.args.name);
+  }
+  const raf = events.filter((e) => e.name === 'FireAnimationFrame' && e.ph === 'X');
+  if (raf.length < 2) return console.error(`trace ${name}: no animation frames in the trace`);
+  const pid = raf[0].pid;
+  raf.sort((a, b) => a.ts - b.ts);
+  const frames = [];
+  for (let i = 1; i < raf.length; i++) frames.push([raf[i - 1].ts, raf[i].ts]);
+  const long = frames.filter(([a, b]) => b - a > 25000);
+  const sums = { long: new Map(), other: new Map() };
+  // Each complete event goes to the frame its start falls in (frames are sorted).
+  const starts = frames.map(([a]) => a);
+  const frameOf = (ts) => {
+    let lo = 0, hi = starts.length - 1;
+    if (ts < starts[0] || ts >= frames[hi][1]) return -1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= ts) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  };
+  for (const e of events) {
+    if (e.ph !== 'X' || e.pid !== pid || !e.dur) continue;
+    const f = frameOf(e.ts);
+    if (f < 0) continue;
+    const [a, b] = frames[f];
+    const key = `${(threads.get(`${e.pid}:${e.tid}`) || e.tid).replace(/\d+$/, '')} ${e.name}`;
+    const m = b - a > 25000 ? sums.long : sums.other;
+    m.set(key, (m.get(key) || 0) + e.dur);
+  }
+  const n = { long: long.length, other: frames.length - long.length };
+  console.error(`trace ${name}: ${frames.length} frames, ${n.long} over 25 ms ` +
+    `(${long.map(([a, b]) => ((b - a) / 1000).toFixed(0)).join(' ')} ms)`);
+  const keys = new Set([...sums.long.keys(), ...sums.other.keys()]);
+  const rows = [...keys].map((k) => [k, (sums.long.get(k) || 0) / 1000 / Math.max(n.long, 1),
+    (sums.other.get(k) || 0) / 1000 / Math.max(n.other, 1)]);
+  rows.sort((x, y) => y[1] - x[1]);
+  console.error(`trace ${name}:  long   other  (ms per frame)`);
+  for (const [k, l, o] of rows.slice(0, 40)) {
+    if (l < 0.05 && o < 0.05) continue;
+    console.error(`trace ${name}: ${l.toFixed(2).padStart(6)} ${o.toFixed(2).padStart(6)}  ${k}`);
+  }
+}
+
 async function runCase(context, c) {
   await context.addInitScript(INIT);
   const page = await context.newPage();
@@ -248,6 +323,12 @@ async function runCase(context, c) {
     if (c.sweep) await page.evaluate((n) => window.__bench.sweep(n), c.sweep);
     const scenario = await page.evaluate(() => window.raftkv.state().scenario);
     if (PROFILE) await cdp.send('Profiler.enable'), await cdp.send('Profiler.start');
+    if (TRACE) {
+      await cdp.send('Tracing.start', {
+        traceConfig: { includedCategories: TRACE_CATEGORIES, recordMode: 'recordAsMuchAsPossible' },
+        transferMode: 'ReturnAsStream',
+      });
+    }
     const windowStart = await page.evaluate(() => performance.now());
     Object.assign(out, await measure(page, cdp), await atEnd(page, cdp));
     if (c.sweep) {
@@ -260,6 +341,12 @@ async function runCase(context, c) {
       out.sweep_seeds_per_s = round((seeds * 1000) / ms, 1);
     }
     if (PROFILE) printProfile(c.name, (await cdp.send('Profiler.stop')).profile);
+    if (TRACE) {
+      const trace = await endTrace(cdp);
+      mkdirSync(TRACE, { recursive: true });
+      writeFileSync(path.join(TRACE, `${c.name}.json`), trace);
+      printTrace(c.name, JSON.parse(trace));
+    }
     out.travel_ms = null;
     if (c.hour) {
       const rand = mulberry32(TRAVEL_SEED);

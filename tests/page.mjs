@@ -111,6 +111,43 @@ const TESTS = {
     await page.close();
   },
 
+  // A lab scenario runs 15 Clerks; their cards scroll in the panel and one out of the list's
+  // view is not redrawn: brought into view, it shows its Clerk's latest operation at once.
+  async 'a Clerk card scrolled into view shows its latest operation'() {
+    const { page, problems } = await open();
+    await page.evaluate(() => {
+      window.raftkv.load('PersistPartitionUnreliableLinearizable3A');
+      window.raftkv.pause();
+    });
+    await page.locator('.clerk-panel').scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => document.querySelectorAll('.clerk-card').length > 1);
+    const last = page.locator('.clerk-card').last();
+    const name = await last.locator('h3').textContent();
+    const client = Number(name.replace(/\D/g, ''));
+    assert(client >= 10, `the last card is ${name}: the scenario has fewer Clerks than expected`);
+    await page.evaluate(() => { window.raftkv.run(3000); });
+    // A Clerk's operations are numbered from 1, in the order it was asked for them.
+    const newest = await page.evaluate(
+      (c) => window.raftkv.state().history.filter((e) => e.clientId === c).length,
+      client,
+    );
+    assert(newest > 0, `${name} made no operation in 3 s`);
+    await last.scrollIntoViewIfNeeded();
+    await page.waitForFunction(
+      ([c, seq]) => {
+        const shown = [...document.querySelectorAll('.clerk-card')][c]?.querySelectorAll('.op .what');
+        return shown && shown.length > 0 && shown[shown.length - 1].textContent.startsWith(`#${seq} `);
+      },
+      [client, newest],
+      { timeout: 5000 },
+    ).catch(async () => {
+      const shown = await last.locator('.op .what').allTextContents();
+      throw new Error(`${name} in view lists ${JSON.stringify(shown)}, not its operation #${newest}`);
+    });
+    assert(problems.length === 0, `the console reported:\n  ${problems.join('\n  ')}`);
+    await page.close();
+  },
+
   // A permalink reopens the same run at the same moment: same time, same servers, same
   // history, in a new tab.
   async 'a permalink opens the same run at the same moment'() {

@@ -16,7 +16,7 @@ use crate::components::{
     SessionBar, SpaceTime, TimelineBar,
 };
 use crate::controller::{Command, Controller};
-use crate::onscreen::{interval_of, Onscreen, TEXT_INTERVAL_MS};
+use crate::onscreen::{interval_of, InView, Onscreen, TEXT_INTERVAL_MS};
 use crate::start::Start;
 use crate::sweep::{Slice, SweepRun};
 
@@ -150,14 +150,22 @@ impl Reducible for Model {
     }
 }
 
-/// Where the page's parts send the visitor's commands: into the reducer, through a context.
+/// What the page gives its parts through a context: where to send the visitor's commands
+/// (into the reducer), and what of the page is in view. One context, as each kind of context
+/// adds its own copy of Yew's provider to the bundle.
 #[derive(Clone, PartialEq)]
-pub struct Commands(Callback<Command>);
+pub struct Commands(Callback<Command>, InView);
 
 /// The callback a component gives its buttons: it sends a [`Command`] to the page's state.
 #[hook]
 pub fn use_commands() -> Callback<Command> {
     use_context::<Commands>().map_or_else(Callback::noop, |c| c.0)
+}
+
+/// What of the page is in view, to draw only that.
+#[hook]
+pub fn use_in_view() -> Option<InView> {
+    use_context::<Commands>().map(|c| c.1)
 }
 
 /// The properties every panel takes.
@@ -270,10 +278,10 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
     {
-        // Watched again when the set of panels may change (a lesson brings its card).
+        // Watched again after each drawing, as the set of panels and Clerks' cards may have
+        // changed (a lesson brings its card, a scenario its Clerks).
         let (onscreen, root) = (onscreen.clone(), root.clone());
-        let scenario = live.get().runner().file().name.clone();
-        use_effect_with(scenario, move |_| {
+        use_effect(move || {
             if let (Some(o), Some(root)) = (&*onscreen.borrow(), root.cast::<web_sys::Element>()) {
                 o.watch(&root);
             }
@@ -455,7 +463,7 @@ pub fn App(props: &AppProps) -> Html {
         }
     };
     html! {
-        <ContextProvider<Commands> context={Commands(on)}>{ page }</ContextProvider<Commands>>
+        <ContextProvider<Commands> context={Commands(on, InView(onscreen.clone()))}>{ page }</ContextProvider<Commands>>
     }
 }
 

@@ -5,7 +5,7 @@
 //! readouts every [`CLOCK_INTERVAL_MS`], a few of them per frame, and at once after a
 //! visitor's command.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
@@ -59,7 +59,7 @@ pub const DIAGRAM_EVERY_FRAME_UP_TO: f64 = 4.0;
 
 /// How many panels of text the clock may redraw in one frame: drawn all in the same frame,
 /// they would make one frame in six long; spread out, no frame is.
-const REDRAWS_PER_FRAME: usize = 2;
+const REDRAWS_PER_FRAME: usize = 1;
 
 #[derive(Default)]
 struct Seen {
@@ -68,7 +68,8 @@ struct Seen {
     /// Panels out of view.
     hidden: HashSet<String>,
     /// Per panel, the model's version it was last drawn with, its count then of the changes
-    /// that draw it at once (see [`nudges_of`]), and when.
+    /// that draw it at once (see [`nudges_of`]), and when; per part of a panel (see
+    /// [`InView`]), the version only.
     drawn: HashMap<String, (u64, u64, f64)>,
 }
 
@@ -76,6 +77,8 @@ struct Seen {
 pub struct Onscreen {
     observer: IntersectionObserver,
     seen: Rc<RefCell<Seen>>,
+    /// How many elements it watches.
+    watched: Cell<u32>,
     _callback: Closure<dyn FnMut(js_sys::Array)>,
 }
 
@@ -102,15 +105,21 @@ impl Onscreen {
             }
         });
         let observer = IntersectionObserver::new(callback.as_ref().unchecked_ref()).ok()?;
-        Some(Onscreen { observer, seen, _callback: callback })
+        Some(Onscreen { observer, seen, watched: Cell::new(0), _callback: callback })
     }
 
-    /// Watches every panel under `root` (watching one again changes nothing).
+    /// Watches every panel under `root` and every Clerk's card, when their number has
+    /// changed: then it forgets the ones it watched, which may have left the page (a lesson's
+    /// card, a scenario's Clerks). Called after each drawing; most find nothing to do.
     pub fn watch(&self, root: &Element) {
-        let Ok(panels) = root.query_selector_all(".panel") else { return };
-        for i in 0..panels.length() {
-            if let Some(panel) = panels.item(i).and_then(|p| p.dyn_into::<Element>().ok()) {
-                self.observer.observe(&panel);
+        let Ok(parts) = root.query_selector_all(".panel, .clerk-card") else { return };
+        if parts.length() == self.watched.replace(parts.length()) {
+            return;
+        }
+        self.observer.disconnect();
+        for i in 0..parts.length() {
+            if let Some(part) = parts.item(i).and_then(|p| p.dyn_into::<Element>().ok()) {
+                self.observer.observe(&part);
             }
         }
     }
@@ -139,6 +148,37 @@ impl Onscreen {
         }
         seen.drawn.insert(name.to_string(), (model.version(), nudges, now_ms));
         model.clone()
+    }
+}
+
+/// What the page's components are given to draw only the parts of a panel in view afresh: a
+/// part ([`Onscreen::watch`] says which) is named by its heading's id (its
+/// `aria-labelledby`), as a panel is.
+#[derive(Clone)]
+pub struct InView(pub Rc<RefCell<Option<Onscreen>>>);
+
+impl InView {
+    /// The model the part named `name` of a panel being drawn with `model` is to draw: that
+    /// one, or while the part is out of view the one it was last drawn with (on a page that
+    /// draws everything, always `model`).
+    pub fn model_for(&self, name: &str, model: &Model) -> Model {
+        if let Some(o) = &*self.0.borrow() {
+            let mut seen = o.seen.borrow_mut();
+            match seen.drawn.get(name) {
+                Some(&(version, ..)) if seen.hidden.contains(name) => {
+                    return model.at_version(version)
+                }
+                // A part is drawn with its panel: only the version counts.
+                _ => seen.drawn.insert(name.to_string(), (model.version(), 0, 0.0)),
+            };
+        }
+        model.clone()
+    }
+}
+
+impl PartialEq for InView {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
     }
 }
 
