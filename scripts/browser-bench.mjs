@@ -238,15 +238,16 @@ async function endTrace(cdp) {
   return chunks.join('');
 }
 
-// Frames are the gaps between the renderer's animation-frame callbacks; for the long ones
-// (over 25 ms) and the others, the time per frame of each kind of event, by thread.
+// Frames are the gaps between the renderer's runs of its animation-frame callbacks (one run
+// a frame, however many callbacks); for the long ones (over 25 ms) and the others, the time
+// per frame of each kind of event, by thread.
 function printTrace(name, trace) {
   const events = trace.traceEvents || trace;
   const threads = new Map();
   for (const e of events) {
     if (e.ph === 'M' && e.name === 'thread_name') threads.set(`${e.pid}:${e.tid}`, e.args.name);
   }
-  const raf = events.filter((e) => e.name === 'FireAnimationFrame' && e.ph === 'X');
+  const raf = events.filter((e) => e.name === 'PageAnimator::serviceScriptedAnimations' && e.ph === 'X');
   if (raf.length < 2) return console.error(`trace ${name}: no animation frames in the trace`);
   const pid = raf[0].pid;
   raf.sort((a, b) => a.ts - b.ts);

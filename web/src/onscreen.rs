@@ -57,8 +57,11 @@ fn nudges_of(name: &str, model: &Model) -> u64 {
 /// every frame took the main thread from 4.8 to 11.3 ms a frame (scripts/browser-bench.sh).
 pub const DIAGRAM_EVERY_FRAME_UP_TO: f64 = 4.0;
 
-/// How many panels of text the clock may redraw in one frame: drawn all in the same frame,
-/// they would make one frame in six long; spread out, no frame is.
+/// How many panels of text the clock may redraw in one frame (the clock's small readouts are
+/// not counted): drawn all in the same frame, they would make one frame in six long; at two a
+/// frame, with the lower half of the page in view during a lab scenario, 6.4 % of frames took
+/// over 25 ms (scripts/browser-bench.sh, case ppul-1x-lower). A handful of panels at four
+/// redraws a second leave most frames with none.
 const REDRAWS_PER_FRAME: usize = 1;
 
 #[derive(Default)]
@@ -138,11 +141,11 @@ impl Onscreen {
             let nudged = nudges != drawn_nudges;
             let due = nudged
                 || (now_ms - at >= interval_ms
-                    && (interval_ms == 0.0 || seen.frame.1 < REDRAWS_PER_FRAME));
+                    && (interval_ms < TEXT_INTERVAL_MS || seen.frame.1 < REDRAWS_PER_FRAME));
             if seen.hidden.contains(name) || !due {
                 return model.at_version(version);
             }
-            if !nudged && interval_ms > 0.0 {
+            if !nudged && interval_ms >= TEXT_INTERVAL_MS {
                 seen.frame.1 += 1;
             }
         }
