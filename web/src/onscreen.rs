@@ -1,9 +1,10 @@
 //! Which panels to draw this frame, so that the page does the work of what is visible only:
 //! a panel scrolled out of view (as an `IntersectionObserver` tells) keeps the state it was
-//! last drawn with and is drawn afresh as it comes back; while the clock runs a panel of text
-//! is drawn at most every [`TEXT_INTERVAL_MS`] (as often as anyone reads it) and the clock's
-//! readouts every [`CLOCK_INTERVAL_MS`], a few of them per frame, and at once after a
-//! visitor's command.
+//! last drawn with and is drawn afresh as it comes back (so does a Clerk's card scrolled out
+//! of its list, see [`InView`]); while the clock runs a panel of text is drawn at most every
+//! [`TEXT_INTERVAL_MS`] (as often as anyone reads it), one of them per frame, and the clock's
+//! readouts every [`CLOCK_INTERVAL_MS`]; every panel is drawn at once after a visitor's
+//! command.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
@@ -57,8 +58,8 @@ fn nudges_of(name: &str, model: &Model) -> u64 {
 /// every frame took the main thread from 4.8 to 11.3 ms a frame (scripts/browser-bench.sh).
 pub const DIAGRAM_EVERY_FRAME_UP_TO: f64 = 4.0;
 
-/// How many panels of text the clock may redraw in one frame (the clock's small readouts are
-/// not counted): drawn all in the same frame, they would make one frame in six long; at two a
+/// How many panels of text the clock may redraw in one frame (those drawn at the clock's pace,
+/// [`CLOCK_INTERVAL_MS`] or faster, are not counted: its readouts, the timeline, the diagram): drawn all in the same frame, they would make one frame in six long; at two a
 /// frame, with the lower half of the page in view during a lab scenario, 6.4 % of frames took
 /// over 25 ms (scripts/browser-bench.sh, case ppul-1x-lower). A handful of panels at four
 /// redraws a second leave most frames with none.
