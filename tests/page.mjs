@@ -293,6 +293,70 @@ const TESTS = {
       await page.close();
     }
   },
+  // Keyboard-only use: Tab from the top of the page reaches every control on screen (buttons,
+  // fields, menus, the ring's servers, the scrolling lists), each showing where the focus is,
+  // and the keys work the cluster: Enter on a server inspects it, Space pauses and plays.
+  async 'keyboard alone reaches every control, shows the focus, and works the cluster'() {
+    for (const [width, height] of [[1400, 1000], [390, 844]]) {
+      const { page, problems } = await open();
+      await page.setViewportSize({ width, height });
+      await page.evaluate(() => window.raftkv.pause());
+      await page.waitForTimeout(300);
+      const controls = await page.evaluate(() => {
+        const all = document.querySelectorAll(
+          'button, input, select, textarea, summary, a[href], [tabindex]:not([tabindex="-1"])');
+        const out = [];
+        for (const el of all) {
+          if (el.disabled || !el.checkVisibility({ visibilityProperty: true })) continue;
+          el.dataset.kb = String(out.length);
+          out.push(`${el.tagName.toLowerCase()} "${(el.getAttribute('aria-label') || el.textContent || el.name || el.className.baseVal || el.className || '').toString().trim().slice(0, 40)}"`);
+        }
+        document.activeElement?.blur();
+        return out;
+      });
+      assert(controls.length > 30, `${width} px: only ${controls.length} controls found`);
+      const reached = new Set();
+      const unmarked = [];
+      for (let i = 0; i < controls.length + 40; i++) {
+        await page.keyboard.press('Tab');
+        const at = await page.evaluate(() => {
+          const el = document.activeElement;
+          if (!el || el === document.body) return null;
+          const style = getComputedStyle(el);
+          const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0)
+            || style.boxShadow !== 'none';
+          return { kb: el.dataset.kb ?? null, ring, what: `${el.tagName.toLowerCase()}.${el.className.baseVal ?? el.className}` };
+        });
+        if (!at) continue;
+        if (at.kb === null) { unmarked.push(at.what); continue; }
+        if (reached.has(at.kb)) break; // round the page once
+        reached.add(at.kb);
+        assert(at.ring, `${width} px: ${controls[at.kb]} has the focus but shows no outline`);
+      }
+      const missed = controls.filter((_, i) => !reached.has(String(i)));
+      assert(missed.length === 0, `${width} px: Tab never reaches ${missed.length} of ${controls.length}: ${missed.slice(0, 8).join(', ')}`);
+      assert(unmarked.length === 0, `${width} px: Tab stops on what is not a control on screen: ${unmarked.slice(0, 5).join(', ')}`);
+
+      // Enter on a server inspects it; Space, away from any field, plays and pauses.
+      await page.locator('.ring .server').nth(1).focus();
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(200);
+      const inspected = await page.locator('.inspector-panel').textContent();
+      assert(/S1/.test(inspected), `${width} px: Enter on S1 inspects ${inspected.slice(0, 80)}`);
+      await page.evaluate(() => document.activeElement?.blur());
+      await page.keyboard.press(' ');
+      await page.waitForTimeout(200);
+      const label = () => page.locator('.toolbar button.play').textContent();
+      const playing = (await label()).includes('Pause');
+      await page.keyboard.press(' ');
+      await page.waitForTimeout(200);
+      const paused = (await label()).includes('Play');
+      assert(playing && paused, `${width} px: Space played (${playing}) and paused (${paused})`);
+      assert(problems.length === 0, `the console reported:\n  ${problems.join('\n  ')}`);
+      await page.close();
+    }
+  },
+
   // Dark mode follows the visitor's system setting, and its text stays readable: every
   // line of plain text on the page (headings, hints, legends, buttons, labels, the event
   // log) has a contrast ratio of at least 4.5:1 against what is behind it, as WCAG AA asks.
