@@ -8,7 +8,9 @@
 # 359.3; "Download as one file" (a fetch awaited, issue #11) 362.5. Then one sort for every
 # element type (`check::sort`; with the page's two sorts gone, -12 KB), a list for the
 # timeline's held messages and the snapshot's pairs (two fewer copies of the B-tree code,
-# 2.4 KB): 349.0; the Seeds panel drawn at each report of a sweep, 349.3. What is left is
+# 2.4 KB): 349.0; the Seeds panel drawn at each report of a sweep, 349.3 (349.8 with the
+# keyboard's focus rings); KvServer's own ready loop, 351.1, and the lab's Raft tester left out
+# of the page's build (sim's `lab` feature, -2.8 KB): 348.3. What is left is
 # mostly Yew's view code, serde_json and core's float formatting (serde's error messages
 # keep it in).
 set -euo pipefail

@@ -63,6 +63,8 @@ need_playwright
 check fmt cargo fmt --all --check
 check clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 check clippy-wasm cargo clippy --workspace --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
+# The page's own build of the simulator, without the lab's testers (`sim`'s `lab` feature).
+check clippy-page cargo clippy -p web --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
 tests native cargo test --workspace --locked
 # The browser suites of every crate, run as an instructor would: `wasm-pack test --headless
 # --chrome` in the crate (Debian's Chromium and ChromeDriver, nothing downloaded).

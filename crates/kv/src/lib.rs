@@ -20,7 +20,9 @@ pub use clerk::{AttemptError, Clerk, ClerkConfig, ClerkView, Completed, InProgre
 pub use digest::{fnv1a, fnv1a_start};
 pub use op::{ClientId, Command, Op, OpError, OpKind, Seq, MAX_KEY_BYTES, MAX_VALUE_BYTES};
 pub use rpc::{ClerkReply, ClerkRequest, Err};
-pub use server::{KvConfig, KvServer, KvSnapshot, PendingView, Replies, SnapshotDecodeError};
+pub use server::{
+    KvConfig, KvReady, KvServer, KvSnapshot, PendingView, Persister, Replies, SnapshotDecodeError,
+};
 pub use session::{Session, SessionTable};
 pub use store::Store;
 

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use raft::{ApplyMsg, Index, Raft, Term, Time};
+use raft::{ApplyMsg, Envelope, Index, Persist, Raft, Ready, Term, Time};
 use serde::{Deserialize, Serialize};
 
 use crate::op::{Args, CommandRef};
@@ -55,13 +55,37 @@ impl fmt::Display for SnapshotDecodeError {
     }
 }
 
+/// A server's stable storage, as the lab's `Persister`: where a [`KvServer`] writes what its
+/// Raft node asks to keep, and how large that has grown (for `maxraftstate`).
+pub trait Persister {
+    /// Writes what Raft asked for, all at once, before any message of the same `Ready` is sent.
+    fn save(&mut self, persist: Persist);
+    /// Size of the stored Raft state in bytes (the lab's `RaftStateSize`).
+    fn raft_state_size(&self) -> usize;
+}
+
+/// What one [`KvServer::ready`] did and leaves to its host, in the order the host handles it.
+#[derive(Debug)]
+pub struct KvReady {
+    /// Raft's outputs. Their state is already persisted and their committed entries applied:
+    /// the host sends `raft.messages`, and may read the rest to check or show the run.
+    pub raft: Ready,
+    /// Replies to Clerks whose operations the applied entries settled, in log order.
+    pub replies: Replies,
+    /// The snapshot taken after applying, because the persisted state reached
+    /// `maxraftstate`: its last index and its size in bytes.
+    pub snapshot: Option<(Index, usize)>,
+    /// Replies to Clerks whose requests can no longer commit here, because the role or term
+    /// changed: try another server.
+    pub stale: Replies,
+}
+
 /// A kvraft server: a Raft node and the key/value state machine above it.
 ///
-/// Inputs: Clerk requests ([`KvServer::request`]) plus everything Raft takes (through
-/// [`KvServer::raft_mut`]); the caller hands each of Raft's [`ApplyMsg`]s to
-/// [`KvServer::apply`], asks [`KvServer::check_leadership`] after Raft's term or role may have
-/// changed, and offers [`KvServer::maybe_snapshot`] the persisted size. Outputs: replies to
-/// Clerks.
+/// Inputs: time ([`KvServer::tick`]), messages from peers ([`KvServer::step`]) and Clerk
+/// requests ([`KvServer::request`]). After any of them the host calls [`KvServer::ready`]
+/// until it gives `None`: each call persists, applies, snapshots and settles Clerks, and hands
+/// back what to send.
 #[derive(Clone, Debug)]
 pub struct KvServer {
     raft: Raft,
@@ -97,11 +121,6 @@ impl KvServer {
         &self.raft
     }
 
-    /// The Raft node, to feed it messages and time and to take its outputs.
-    pub fn raft_mut(&mut self) -> &mut Raft {
-        &mut self.raft
-    }
-
     /// The key/value map.
     pub fn store(&self) -> &Store {
         &self.store
@@ -132,6 +151,52 @@ impl KvServer {
     /// Highest log index applied to the map.
     pub fn last_applied(&self) -> Index {
         self.last_applied
+    }
+
+    /// Advances the server to virtual time `now` (Raft's timers).
+    pub fn tick(&mut self, now: Time) {
+        self.raft.tick(now);
+    }
+
+    /// A message from a peer arrives at `now`.
+    pub fn step(&mut self, now: Time, envelope: Envelope) {
+        self.raft.step(now, envelope);
+    }
+
+    /// Handles what the last inputs produced: persists Raft's state to `persister`, applies
+    /// what committed, snapshots when the persisted state has reached `maxraftstate`, and
+    /// settles the Clerks waiting. `None` when there is nothing to do; call it again until
+    /// then, since a snapshot gives more to persist. A snapshot from the leader or the
+    /// persister that does not decode is an error (the server's state is then unchanged by
+    /// it).
+    pub fn ready(
+        &mut self,
+        persister: &mut impl Persister,
+    ) -> Result<Option<KvReady>, SnapshotDecodeError> {
+        if !self.raft.has_ready() {
+            return Ok(None);
+        }
+        let mut raft = self.raft.take_ready();
+        if let Some(persist) = raft.persist.take() {
+            persister.save(persist);
+        }
+        let mut replies = Vec::new();
+        for msg in &raft.apply {
+            self.apply(msg, &mut replies)?;
+        }
+        let snapshot = if raft.apply.is_empty() {
+            None
+        } else {
+            self.maybe_snapshot(persister.raft_state_size())
+        };
+        let stale = if raft.role_changed() { self.check_leadership() } else { Vec::new() };
+        Ok(Some(KvReady { raft, replies, snapshot, stale }))
+    }
+
+    /// Hands back a [`KvReady`] whose outputs have all been handled, so that the next ones
+    /// reuse its buffers. Optional.
+    pub fn recycle(&mut self, ready: KvReady) {
+        self.raft.recycle(ready.raft);
     }
 
     /// A Clerk's request arrives. Returns the immediate answer, if there is one: not the
@@ -167,9 +232,8 @@ impl KvServer {
         }
     }
 
-    /// Applies what Raft committed; returns replies for the requests it settles.
-    pub fn apply(&mut self, msg: &ApplyMsg) -> Result<Replies, SnapshotDecodeError> {
-        let mut replies = Vec::new();
+    /// Applies what Raft committed; adds replies for the requests it settles.
+    fn apply(&mut self, msg: &ApplyMsg, replies: &mut Replies) -> Result<(), SnapshotDecodeError> {
         match msg {
             ApplyMsg::Command { index, command, .. } => {
                 self.last_applied = *index;
@@ -212,12 +276,12 @@ impl KvServer {
                 }
             }
         }
-        Ok(replies)
+        Ok(())
     }
 
-    /// Raft's term or role may have changed: requests proposed in an earlier term may never
-    /// commit, so their Clerks are told to try elsewhere now rather than wait.
-    pub fn check_leadership(&mut self) -> Replies {
+    /// Raft's term or role changed: requests proposed in an earlier term may never commit, so
+    /// their Clerks are told to try elsewhere now rather than wait.
+    fn check_leadership(&mut self) -> Replies {
         let term = self.raft.term();
         let leader = self.raft.is_leader();
         let stale: Vec<Index> =
@@ -232,15 +296,16 @@ impl KvServer {
     }
 
     /// Snapshots the map and sessions through Raft when the persisted Raft state has reached
-    /// `maxraftstate`. Returns whether it did.
-    pub fn maybe_snapshot(&mut self, raft_state_size: usize) -> bool {
+    /// `maxraftstate`. Returns the snapshot's last index and size if it did.
+    fn maybe_snapshot(&mut self, raft_state_size: usize) -> Option<(Index, usize)> {
         let due = self.config.max_raft_state.is_some_and(|max| raft_state_size >= max);
         if !due || self.last_applied <= self.raft.log().last_included_index() {
-            return false;
+            return None;
         }
         let snapshot = KvSnapshot { store: self.store.to_pairs(), sessions: self.sessions.clone() };
         let data = postcard::to_allocvec(&snapshot).expect("encoding to a Vec cannot fail");
-        self.raft.snapshot(self.last_applied, data).is_ok()
+        let bytes = data.len();
+        self.raft.snapshot(self.last_applied, data).ok().map(|()| (self.last_applied, bytes))
     }
 
     /// Carries out a committed command once, and returns its reply; `None` (and nothing done)
@@ -278,5 +343,65 @@ impl KvServer {
             Some(value) => ClerkReply { seq, err: Err::Ok, value: value.to_string(), index },
             None => ClerkReply { seq, err: Err::ErrNoKey, value: String::new(), index },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use raft::{Config, SECOND};
+
+    use super::*;
+    use crate::Op;
+
+    /// Stable storage that counts its writes, and reports itself full once told to.
+    #[derive(Default)]
+    struct Disk {
+        writes: usize,
+        full: bool,
+    }
+
+    impl Persister for Disk {
+        fn save(&mut self, _: Persist) {
+            self.writes += 1;
+        }
+
+        fn raft_state_size(&self) -> usize {
+            if self.full {
+                usize::MAX
+            } else {
+                0
+            }
+        }
+    }
+
+    /// Calls `ready` until there is nothing left to do, as a host does.
+    fn settle(kv: &mut KvServer, disk: &mut Disk) -> Vec<KvReady> {
+        std::iter::from_fn(|| kv.ready(disk).expect("no snapshot to decode")).collect()
+    }
+
+    #[test]
+    fn the_ready_loop_persists_applies_snapshots_and_answers_the_clerk() {
+        let config = KvConfig { max_raft_state: Some(1), ..KvConfig::default() };
+        let mut kv = KvServer::new(Raft::new(0, 1, Config::default(), 7, 0), config);
+        let mut disk = Disk::default();
+        kv.tick(SECOND);
+        let readies = settle(&mut kv, &mut disk);
+        assert_eq!(readies.iter().filter_map(|r| r.raft.elected()).collect::<Vec<_>>(), [1]);
+        assert!(disk.writes > 0, "the new term and the no-op were persisted");
+        let put = ClerkRequest { client_id: 5, seq: 1, op: Op::put("k", "v") };
+        assert_eq!(kv.request(SECOND, put.clone()), None, "answered once it applies");
+        disk.full = true;
+        let readies = settle(&mut kv, &mut disk);
+        let replies: Vec<_> = readies.iter().flat_map(|r| r.replies.clone()).collect();
+        assert_eq!(replies.len(), 1);
+        let (client, reply) = &replies[0];
+        assert_eq!((*client, reply.err, reply.index), (5, Err::Ok, Some(2)));
+        let snapshot = readies.iter().find_map(|r| r.snapshot);
+        assert_eq!(snapshot.map(|(index, _)| index), Some(2), "the full disk made it snapshot");
+        assert_eq!(kv.raft().log().last_included_index(), 2);
+        assert_eq!(kv.store().get("k"), Some("v"));
+        let retried = kv.request(SECOND, put).expect("a duplicate is answered at once");
+        assert_eq!((retried.err, kv.duplicates()), (Err::Ok, 1));
+        assert!(readies.iter().all(|r| r.stale.is_empty()), "still the leader of term 1");
     }
 }

@@ -16,6 +16,7 @@ mod message;
 mod node;
 mod persist;
 mod progress;
+mod ready;
 mod replication;
 mod snapshot;
 mod view;
@@ -26,9 +27,10 @@ pub use message::{
     AppendEntriesArgs, AppendEntriesReply, Envelope, InstallSnapshotArgs, InstallSnapshotReply,
     Message, MessageKind, RequestVoteArgs, RequestVoteReply,
 };
-pub use node::{ApplyMsg, NotLeader, Raft, Ready, Role};
+pub use node::{NotLeader, Raft, Role};
 pub use persist::{DecodeError, HardState, Persist, PersistentState};
 pub use progress::{Progress, ProgressState};
+pub use ready::{ApplyMsg, Ready, SoftState};
 pub use snapshot::SnapshotError;
 pub use view::RaftView;
 

@@ -5,10 +5,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::persist::encode;
 use crate::{
-    Config, DecodeError, Entry, Envelope, HardState, Index, Log, Message, NodeId, Persist,
-    PersistentState, Progress, Term, Time,
+    ApplyMsg, Config, DecodeError, Entry, Envelope, HardState, Index, Log, Message, NodeId,
+    PersistentState, Progress, SoftState, Term, Time,
 };
 
 /// A server's role (§5.1).
@@ -20,56 +19,6 @@ pub enum Role {
     Candidate,
     /// Handles proposals and replicates the log.
     Leader,
-}
-
-/// Something for the service to apply, in log order.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ApplyMsg {
-    /// A committed entry. `command` is `None` for a leader's no-op entry, which a service skips
-    /// but which still occupies its index.
-    Command {
-        /// The entry's log index.
-        index: Index,
-        /// The entry's term.
-        term: Term,
-        /// The service's command.
-        command: Option<Bytes>,
-    },
-    /// A snapshot to restore, received from the leader or read back at restart. The service
-    /// replaces its state with it; entries after `index` follow as commands.
-    Snapshot {
-        /// Last log index the snapshot covers.
-        index: Index,
-        /// Term of that entry.
-        term: Term,
-        /// The service's snapshot bytes.
-        data: Vec<u8>,
-    },
-}
-
-/// The outputs of one or more inputs. The caller must handle them in field order: persist,
-/// then send, then apply.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Ready {
-    /// State to write to stable storage before any message below is sent.
-    pub persist: Option<Persist>,
-    /// Messages to send.
-    pub messages: Vec<Envelope>,
-    /// Committed entries and snapshots to hand to the service, in order.
-    pub apply: Vec<ApplyMsg>,
-    /// The lowest index whose entry was appended or overwritten since the last `Ready`: a store
-    /// that writes the log incrementally writes from here, and a checker checks from here.
-    pub log_written_from: Option<Index>,
-}
-
-impl Ready {
-    /// Whether there is nothing to do.
-    pub fn is_empty(&self) -> bool {
-        self.persist.is_none()
-            && self.messages.is_empty()
-            && self.apply.is_empty()
-            && self.log_written_from.is_none()
-    }
 }
 
 /// A proposal was refused because this server does not believe it is the leader.
@@ -129,23 +78,8 @@ pub struct Raft {
     pub(crate) outbox: Vec<Envelope>,
     pub(crate) to_apply: Vec<ApplyMsg>,
     pub(crate) log_written_from: Option<Index>,
-}
-
-/// Makes `spare` the buffer if the buffer is empty and `spare` has more room.
-fn reuse<T>(buffer: &mut Vec<T>, mut spare: Vec<T>) {
-    if buffer.is_empty() && spare.capacity() > buffer.capacity() {
-        spare.clear();
-        *buffer = spare;
-    }
-}
-
-/// Takes the items out of `buffer`, which keeps its capacity when it is empty anyway.
-fn take_filled<T>(buffer: &mut Vec<T>) -> Vec<T> {
-    if buffer.is_empty() {
-        Vec::new()
-    } else {
-        std::mem::take(buffer)
-    }
+    /// The soft state and commit index the last `Ready` reported.
+    pub(crate) reported: (SoftState, Index),
 }
 
 impl Raft {
@@ -177,14 +111,15 @@ impl Raft {
             outbox: Vec::new(),
             to_apply: Vec::new(),
             log_written_from: None,
+            reported: (SoftState { role: Role::Follower, term: 0, leader_id: None }, 0),
         };
         raft.reset_election_timer();
         raft
     }
 
     /// A server restarting from what it persisted: `raft_state` as written by an earlier
-    /// [`Persist`] (empty for a server that never persisted) and its latest snapshot. The first
-    /// [`Ready`] hands the snapshot to the service. Corrupt bytes give an error, never a panic.
+    /// [`Persist`](crate::Persist) (empty for a server that never persisted) and its latest snapshot. The first
+    /// [`Ready`](crate::Ready) hands the snapshot to the service. Corrupt bytes give an error, never a panic.
     pub fn restore(
         id: NodeId,
         servers: usize,
@@ -215,6 +150,8 @@ impl Raft {
                 data: raft.snapshot.clone(),
             });
         }
+        // What a restarted server starts from is not news.
+        raft.reported = (raft.soft_state(), raft.commit_index);
         Ok(raft)
     }
 
@@ -279,60 +216,6 @@ impl Raft {
         Ok((index, self.persistent.current_term))
     }
 
-    /// Whether [`Raft::take_ready`] has anything to hand out.
-    pub fn has_ready(&self) -> bool {
-        self.persist_dirty
-            || self.snapshot_dirty
-            || self.persist_log_from.is_some()
-            || !self.outbox.is_empty()
-            || !self.to_apply.is_empty()
-            || self.log_written_from.is_some()
-    }
-
-    /// Takes the outputs produced since the last call.
-    pub fn take_ready(&mut self) -> Ready {
-        let log = &self.persistent.log;
-        let persist = (self.persist_dirty
-            || self.snapshot_dirty
-            || self.persist_log_from.is_some())
-        .then(|| {
-            let rewrite_from = self.persist_log_from.map(|i| i.max(log.first_index()));
-            let entries = rewrite_from
-                .map_or_else(Vec::new, |from| log.entries_from(from, usize::MAX).to_vec());
-            let mut hard_state = self.persistent.hard_state();
-            if self.config.unsafe_forget_voted_for {
-                hard_state.voted_for = None;
-            }
-            // Most writes only append entries: the hard state is written when it changed.
-            let changed = self.persisted_hard_state != Some(hard_state);
-            self.persisted_hard_state = Some(hard_state);
-            Persist {
-                hard_state: changed.then(|| encode(&hard_state)),
-                first_index: log.first_index(),
-                rewrite_from,
-                entries,
-                snapshot: self.snapshot_dirty.then(|| self.snapshot.clone()),
-            }
-        });
-        self.persist_dirty = false;
-        self.persist_log_from = None;
-        self.snapshot_dirty = false;
-        Ready {
-            persist,
-            messages: take_filled(&mut self.outbox),
-            apply: take_filled(&mut self.to_apply),
-            log_written_from: self.log_written_from.take(),
-        }
-    }
-
-    /// Hands back a [`Ready`] whose outputs have all been handled, so that the next ones reuse
-    /// its buffers rather than allocate new ones. Optional.
-    pub fn recycle(&mut self, ready: Ready) {
-        let Ready { messages, apply, .. } = ready;
-        reuse(&mut self.outbox, messages);
-        reuse(&mut self.to_apply, apply);
-    }
-
     /// This server's position in the cluster.
     pub fn id(&self) -> NodeId {
         self.id
@@ -356,6 +239,11 @@ impl Raft {
     /// The current term.
     pub fn term(&self) -> Term {
         self.persistent.current_term
+    }
+
+    /// Role, term and known leader.
+    pub fn soft_state(&self) -> SoftState {
+        SoftState { role: self.role, term: self.term(), leader_id: self.leader_id }
     }
 
     /// Whom this server voted for in the current term.

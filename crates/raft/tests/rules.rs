@@ -277,3 +277,48 @@ fn corrupt_persisted_state_is_an_error_not_a_panic() {
     let err = Raft::restore(0, 3, Config::default(), 1, 0, &state.encode(), &[]).unwrap_err();
     assert_eq!(err.to_string(), "persisted Raft state votes for unknown server 7");
 }
+
+#[test]
+fn ready_reports_role_term_leader_and_commit_changes_once() {
+    let mut c = Cluster::new(3, true);
+    c.now = 10 * SECOND;
+    let now = c.now;
+    c.node_mut(0).tick(now);
+    let campaign = c.node_mut(0).take_ready();
+    assert!(campaign.role_changed());
+    assert_eq!(campaign.elected(), None);
+    let (before, after) = campaign.soft_state.unwrap();
+    assert_eq!(
+        (before.role, before.term, after.role, after.term),
+        (Role::Follower, 0, Role::Candidate, 1)
+    );
+    // Deliver the votes and the replies, by hand, watching every Ready.
+    let mut readies: Vec<Vec<raft::Ready>> = vec![Vec::new(); 3];
+    let mut mail = campaign.messages;
+    while !mail.is_empty() {
+        for m in std::mem::take(&mut mail) {
+            c.node_mut(m.to).step(now, m);
+        }
+        for (i, seen) in readies.iter_mut().enumerate() {
+            let ready = c.node_mut(i).take_ready();
+            mail.extend(ready.messages.iter().cloned());
+            seen.push(ready);
+        }
+    }
+    let elected: Vec<_> = readies[0].iter().filter_map(|r| r.elected()).collect();
+    assert_eq!(elected, [1], "the election is reported once");
+    for follower in [1, 2] {
+        let leaders: Vec<_> = readies[follower]
+            .iter()
+            .filter_map(|r| r.soft_state)
+            .map(|(_, after)| (after.role, after.term, after.leader_id))
+            .collect();
+        // It moves to term 1 on the vote request, then learns the leader from its append.
+        assert_eq!(leaders, [(Role::Follower, 1, None), (Role::Follower, 1, Some(0))]);
+        assert!(!readies[follower][1..].iter().any(|r| r.role_changed()), "same role and term");
+    }
+    // The no-op committed on the leader: reported as one rise of the commit index.
+    let commits: Vec<_> = readies[0].iter().filter_map(|r| r.committed).collect();
+    assert_eq!(commits, [(0, 1)]);
+    assert!(!c.node(0).has_ready(), "nothing is reported twice");
+}

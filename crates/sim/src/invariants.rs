@@ -3,7 +3,7 @@
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use raft::{Entry, Index, Log, NodeId, Term};
+use raft::{ApplyMsg, Entry, Index, Log, NodeId, Term};
 use rustc_hash::{FxHashMap as HashMap, FxHasher};
 use serde::{Deserialize, Serialize};
 
@@ -136,18 +136,12 @@ impl Invariants {
         Ok(())
     }
 
-    /// A server's commit index rose from `from` to `to`: the entries it now counts as
-    /// committed must be the ones every other server committed at those indices.
-    pub fn committed(
-        &mut self,
-        server: NodeId,
-        log: &Log,
-        from: Index,
-        to: Index,
-    ) -> Result<(), Broken> {
-        for index in (from.max(log.last_included_index()) + 1)..=to {
-            let entry = log.entry(index).expect("committed entries after the snapshot are held");
-            let seen = (entry.term, fingerprint(entry.command.as_deref()));
+    /// A server committed the entries it now hands to its service (`apply`, in log order):
+    /// each must be the entry every other server committed at its index.
+    pub fn committed(&mut self, server: NodeId, apply: &[ApplyMsg]) -> Result<(), Broken> {
+        for msg in apply {
+            let ApplyMsg::Command { index, term, command } = msg else { continue };
+            let (index, seen) = (*index, (*term, fingerprint(command.as_deref())));
             let known = self.committed.len() as Index;
             if index <= known {
                 let (term, _) = self.committed[index as usize - 1];
@@ -156,7 +150,7 @@ impl Invariants {
                         "committed entries never change",
                         format!(
                             "server {server} committed entry {index} of term {} where term {term}'s entry was committed",
-                            entry.term
+                            seen.0
                         ),
                     );
                 }
@@ -244,6 +238,15 @@ mod tests {
         log
     }
 
+    /// What a server hands its service when it commits `entries` from index 1.
+    fn applies(entries: &[(Term, u8)]) -> Vec<ApplyMsg> {
+        let command = |&(term, c): &(Term, u8)| (term, Some(vec![c].into()));
+        (1..)
+            .zip(entries.iter().map(command))
+            .map(|(index, (term, command))| ApplyMsg::Command { index, term, command })
+            .collect()
+    }
+
     #[test]
     fn two_leaders_in_one_term_are_caught() {
         let mut inv = Invariants::default();
@@ -267,8 +270,11 @@ mod tests {
     #[test]
     fn changed_committed_entries_and_incomplete_leaders_are_caught() {
         let mut inv = Invariants::default();
-        inv.committed(0, &log(&[(1, 1), (1, 2)]), 0, 2).unwrap();
-        let err = inv.committed(1, &log(&[(1, 1), (2, 5)]), 0, 2).unwrap_err();
+        inv.committed(0, &applies(&[(1, 1), (1, 2)])).unwrap();
+        let err = inv.committed(1, &applies(&[(1, 1), (2, 5)])).unwrap_err();
+        assert_eq!(err.invariant, "committed entries never change");
+        let skipped = &applies(&[(1, 1), (1, 2), (1, 3), (1, 4)])[3..];
+        let err = inv.committed(1, skipped).unwrap_err();
         assert_eq!(err.invariant, "committed entries never change");
         let err = inv.leader_elected(2, 3, &log(&[(1, 1)])).unwrap_err();
         assert_eq!(err.invariant, "leader completeness");

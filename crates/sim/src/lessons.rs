@@ -68,10 +68,7 @@ pub fn named(name: &str) -> Option<&'static (Lesson, ScenarioFile)> {
 /// test name (`PersistPartition3A`).
 pub fn find(id: &str) -> Option<ScenarioFile> {
     lesson(id).map(Lesson::scenario).or_else(|| {
-        crate::lab::kv_suite::GENERIC_TESTS
-            .iter()
-            .find(|(n, _)| *n == id)
-            .map(|(n, g)| g.scenario(n))
+        crate::generic::GENERIC_TESTS.iter().find(|(n, _)| *n == id).map(|(n, g)| g.scenario(n))
     })
 }
 
@@ -79,6 +76,6 @@ pub fn find(id: &str) -> Option<ScenarioFile> {
 pub fn id_of(name: &str) -> Option<&'static str> {
     named(name).map(|(l, _)| l.id).or_else(|| {
         let test = name.strip_prefix("The lab's ")?;
-        crate::lab::kv_suite::GENERIC_TESTS.iter().map(|(n, _)| *n).find(|n| *n == test)
+        crate::generic::GENERIC_TESTS.iter().map(|(n, _)| *n).find(|n| *n == test)
     })
 }

@@ -10,9 +10,12 @@
 //! the simulator; [`scenario`] runs scenario files (TOML or JSON) and records and replays a
 //! visitor's session; [`lessons`] are the playground's scenarios with explanations.
 
+#[cfg(feature = "lab")]
 mod applier;
+pub mod generic;
 mod history;
 mod invariants;
+#[cfg(feature = "lab")]
 pub mod lab;
 pub mod lessons;
 mod network;
@@ -24,15 +27,17 @@ mod simulator;
 mod trace;
 mod view;
 
+#[cfg(feature = "lab")]
 pub use applier::{Applied, Applier};
 pub use history::{operation, operations, porcupine_json, HistoryEntry};
 pub use invariants::{Broken, Invariants};
 pub use network::{NetworkConfig, Topology};
 pub use packet::{Endpoint, Packet, PacketKind, Payload};
 pub use persister::Persister;
+#[cfg(feature = "lab")]
+pub use simulator::ProposeError;
 pub use simulator::{
-    InFlight, MessageId, ProposeError, ServiceConfig, SimConfig, Simulator, Stats, UnknownMessage,
-    Violation,
+    InFlight, MessageId, ServiceConfig, SimConfig, Simulator, Stats, UnknownMessage, Violation,
 };
 pub use trace::{digest, DropReason, TraceEvent, TraceRecord};
 pub use view::{

@@ -2,7 +2,7 @@
 //! settings, and sharing the run — a permalink, the scenario as a file, the history and the
 //! trace as downloads, an embed snippet for a course page. Embedded, a compact clock bar.
 
-use sim::lab::kv_suite::GENERIC_TESTS;
+use sim::generic::GENERIC_TESTS;
 use sim::lessons;
 use sim::porcupine_json;
 use wasm_bindgen::JsCast;

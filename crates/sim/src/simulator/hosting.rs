@@ -1,12 +1,15 @@
 //! The servers: each a Raft node under the lab's tester or a KvServer, with its persister;
-//! crash, restart and `Start`, timers, and what the simulator does with a node's `Ready`
-//! (persist, check, send, apply, snapshot, answer Clerks).
+//! crash, restart and `Start`, timers, and what the simulator does with a node's `Ready`: a
+//! KvServer persists, applies, snapshots and settles its Clerks itself and the simulator
+//! checks, traces and sends; for a bare Raft node the simulator does it all, as the lab's
+//! tester does.
 
 use kv::KvServer;
-use raft::{ApplyMsg, Index, NodeId, Raft, Role, Term, Time};
+use raft::{ApplyMsg, Envelope, NodeId, Raft, Ready, Time};
 use rand::Rng;
 
 use super::{ServiceConfig, Simulator};
+#[cfg(feature = "lab")]
 use crate::applier::Applier;
 use crate::invariants::Broken;
 use crate::packet::{Endpoint, Payload};
@@ -14,16 +17,12 @@ use crate::persister::Persister;
 use crate::queue::Event;
 use crate::trace::TraceEvent;
 
-/// Why a proposal went nowhere.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProposeError {
-    /// The server does not believe it leads; it may know who does.
-    NotLeader {
-        /// The leader it knows of.
-        leader_hint: Option<NodeId>,
-    },
-    /// The server is crashed.
-    ServerDown,
+/// A broken service contract of server `s`, for `map_err`.
+pub(super) fn contract(s: NodeId) -> impl Fn(String) -> Broken {
+    move |detail| Broken {
+        invariant: "service contract".into(),
+        detail: format!("server {s}: {detail}"),
+    }
 }
 
 /// One of the cluster's servers: its node while it is up, and what outlives a crash.
@@ -35,14 +34,15 @@ pub(super) struct Server {
     pub(super) persister: Persister,
     /// The lab tester's record of what this server applied; like the Go tester's, it outlives
     /// a crash and is reset at restart.
+    #[cfg(feature = "lab")]
     pub(super) applier: Applier,
     pub(super) timer_at: Option<Time>,
-    pub(super) observed: Observed,
 }
 
 /// A live server: a bare Raft node under the lab's tester, or a KvServer.
 #[derive(Clone, Debug)]
 pub(super) enum Node {
+    #[cfg(feature = "lab")]
     Tester(Raft),
     Kv(KvServer),
 }
@@ -50,48 +50,30 @@ pub(super) enum Node {
 impl Node {
     pub(super) fn raft(&self) -> &Raft {
         match self {
+            #[cfg(feature = "lab")]
             Node::Tester(raft) => raft,
             Node::Kv(kv) => kv.raft(),
         }
     }
 
-    pub(super) fn raft_mut(&mut self) -> &mut Raft {
+    pub(super) fn tick(&mut self, now: Time) {
         match self {
-            Node::Tester(raft) => raft,
-            Node::Kv(kv) => kv.raft_mut(),
+            #[cfg(feature = "lab")]
+            Node::Tester(raft) => raft.tick(now),
+            Node::Kv(kv) => kv.tick(now),
+        }
+    }
+
+    pub(super) fn step(&mut self, now: Time, envelope: Envelope) {
+        match self {
+            #[cfg(feature = "lab")]
+            Node::Tester(raft) => raft.step(now, envelope),
+            Node::Kv(kv) => kv.step(now, envelope),
         }
     }
 }
 
-/// What the simulator last saw of a server, to notice changes.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Observed {
-    role: Role,
-    term: Term,
-    commit_index: Index,
-}
-
-impl Observed {
-    pub(super) fn fresh(term: Term, commit_index: Index) -> Observed {
-        Observed { role: Role::Follower, term, commit_index }
-    }
-}
-
 impl Simulator {
-    /// Hands `command` to server `s` as the lab's tester does (`Start`).
-    pub fn propose(&mut self, s: NodeId, command: Vec<u8>) -> Result<(Index, Term), ProposeError> {
-        let now = self.now;
-        let node = self.servers[s].node.as_mut().ok_or(ProposeError::ServerDown)?;
-        let result = node
-            .raft_mut()
-            .propose(now, command)
-            .map_err(|e| ProposeError::NotLeader { leader_hint: e.leader_hint });
-        let checked = self.after_input(s);
-        // A broken invariant is kept and reported by the next step or run.
-        let _ = self.check(checked);
-        result
-    }
-
     /// Crashes server `s`: its Raft and service state are gone, its persister stays, and its
     /// messages still in flight will be lost.
     pub fn crash(&mut self, s: NodeId) {
@@ -109,12 +91,15 @@ impl Simulator {
     pub fn restart(&mut self, s: NodeId) {
         self.crash(s);
         let seed = self.rng.random();
-        let interval = self.snapshot_interval();
+        #[cfg(feature = "lab")]
+        {
+            let interval = self.snapshot_interval();
+            self.servers[s].applier = Applier::new(interval);
+        }
         let server = &mut self.servers[s];
         server.incarnation += 1;
         // The lab's start1 copies the persister so that the crashed instance cannot write to
         // the new one's; here the crashed instance is gone, so the persister is simply kept.
-        server.applier = Applier::new(interval);
         let restored = Raft::restore(
             s,
             self.config.servers,
@@ -126,11 +111,8 @@ impl Simulator {
         );
         let result = match restored {
             Ok(raft) => {
-                let observed = Observed::fresh(raft.term(), raft.commit_index());
                 let node = self.node(raft);
-                let server = &mut self.servers[s];
-                server.observed = observed;
-                server.node = Some(node);
+                self.servers[s].node = Some(node);
                 self.record(|| TraceEvent::Restarted { server: s });
                 self.after_input(s)
             }
@@ -151,6 +133,7 @@ impl Simulator {
     pub fn kv(&self, s: NodeId) -> Option<&KvServer> {
         match self.servers[s].node.as_ref()? {
             Node::Kv(kv) => Some(kv),
+            #[cfg(feature = "lab")]
             Node::Tester(_) => None,
         }
     }
@@ -158,11 +141,6 @@ impl Simulator {
     /// Whether server `s` is up.
     pub fn is_alive(&self, s: NodeId) -> bool {
         self.servers[s].node.is_some()
-    }
-
-    /// The lab tester's record of what server `s` applied.
-    pub fn applier(&self, s: NodeId) -> &Applier {
-        &self.servers[s].applier
     }
 
     /// Server `s`'s stable storage.
@@ -180,7 +158,7 @@ impl Simulator {
             return Ok(());
         };
         self.stats.events += 1;
-        node.raft_mut().tick(at);
+        node.tick(at);
         self.after_input(s)
     }
 
@@ -198,143 +176,99 @@ impl Simulator {
         }
     }
 
-    /// Carries out what server `s` asked for, in order: persist, check, send, apply (which
-    /// may snapshot and so produce more to do), answer Clerks.
+    /// Carries out what server `s` asked for until it asks for nothing more: persist, check,
+    /// send, apply (which may snapshot and so give more to do), answer Clerks.
     pub(super) fn after_input(&mut self, s: NodeId) -> Result<(), Broken> {
-        loop {
-            let server = &mut self.servers[s];
-            let raft = server.node.as_mut().expect("server is up").raft_mut();
-            if !raft.has_ready() {
-                break;
-            }
-            let mut ready = raft.take_ready();
-            if let Some(persist) = ready.persist.take() {
-                server.persister.save(persist);
-            }
-            if let Some(from) = ready.log_written_from {
-                self.invariants.log_written(s, raft.log(), from, server.observed.commit_index)?;
-            }
-            let changed = self.observe(s)?;
-            for envelope in ready.messages.drain(..) {
-                let to = Endpoint::Server(envelope.to);
-                self.send(Endpoint::Server(s), to, Payload::Raft(envelope.message));
-            }
-            if !ready.apply.is_empty() {
-                for msg in &ready.apply {
-                    self.apply(s, msg)?;
-                }
-                self.after_apply(s)?;
-            }
-            if changed {
-                if let Some(Node::Kv(kv)) = self.servers[s].node.as_mut() {
-                    let replies = kv.check_leadership();
-                    self.reply(s, replies);
-                }
-            }
-            if let Some(node) = self.servers[s].node.as_mut() {
-                node.raft_mut().recycle(ready);
-            }
-        }
+        while match self.servers[s].node.as_ref().expect("server is up") {
+            #[cfg(feature = "lab")]
+            Node::Tester(_) => self.tester_ready(s)?,
+            Node::Kv(_) => self.kv_ready(s)?,
+        } {}
         self.schedule_timer(s);
         Ok(())
     }
 
-    /// Notices role, term and commit changes of server `s`, checks them, and traces them.
-    /// Returns whether its role or term changed.
-    fn observe(&mut self, s: NodeId) -> Result<bool, Broken> {
+    /// Handles one [`kv::KvReady`] of a KvServer: the server has persisted, applied and
+    /// snapshotted; the host checks, traces and sends. Returns whether there was one.
+    fn kv_ready(&mut self, s: NodeId) -> Result<bool, Broken> {
         let server = &mut self.servers[s];
-        let raft = server.node.as_ref().expect("server is up").raft();
-        let before = server.observed;
-        let (role, term, commit_index) = (raft.role(), raft.term(), raft.commit_index());
-        server.observed = Observed { role, term, commit_index };
-        if role == Role::Leader && (before.role != Role::Leader || before.term != term) {
+        let Some(Node::Kv(kv)) = server.node.as_mut() else { return Ok(false) };
+        let Some(mut ready) =
+            kv.ready(&mut server.persister).map_err(|e| contract(s)(e.to_string()))?
+        else {
+            return Ok(false);
+        };
+        self.raft_ready(s, &mut ready.raft)?;
+        for msg in &ready.raft.apply {
+            self.applying(s, msg)?;
+        }
+        self.reply(s, &mut ready.replies);
+        if !ready.raft.apply.is_empty() {
+            let kv = self.kv(s).expect("a KvServer");
+            let applied = kv.last_applied();
+            self.invariants.kv_state(s, applied, kv.state_digest())?;
+            if let Some((index, bytes)) = ready.snapshot {
+                self.record(|| TraceEvent::SnapshotTaken { server: s, index, bytes });
+            }
+            self.record(|| TraceEvent::Applied { server: s, index: applied });
+        }
+        self.reply(s, &mut ready.stale);
+        if let Some(Node::Kv(kv)) = self.servers[s].node.as_mut() {
+            kv.recycle(ready);
+        }
+        Ok(true)
+    }
+
+    /// What every host does with a persisted `Ready` of server `s`: check the log it wrote,
+    /// the election it won and what it committed, trace them, and send its messages.
+    pub(super) fn raft_ready(&mut self, s: NodeId, ready: &mut Ready) -> Result<(), Broken> {
+        let raft = self.servers[s].node.as_ref().expect("server is up").raft();
+        let commit_before = ready.committed.map_or(raft.commit_index(), |(before, _)| before);
+        if let Some(from) = ready.log_written_from {
+            self.invariants.log_written(s, raft.log(), from, commit_before)?;
+        }
+        if let Some(term) = ready.elected() {
             self.invariants.leader_elected(s, term, raft.log())?;
         }
-        if commit_index > before.commit_index {
-            self.invariants.committed(s, raft.log(), before.commit_index, commit_index)?;
+        if ready.committed.is_some() {
+            self.invariants.committed(s, &ready.apply)?;
         }
-        let changed = (role, term) != (before.role, before.term);
-        if changed {
+        if ready.role_changed() {
+            let (role, term) = (raft.role(), raft.term());
             self.record(|| TraceEvent::RoleChanged { server: s, role, term });
         }
-        if commit_index > before.commit_index {
-            self.record(|| TraceEvent::Committed { server: s, index: commit_index });
+        if let Some((_, index)) = ready.committed {
+            self.record(|| TraceEvent::Committed { server: s, index });
         }
-        Ok(changed)
+        for envelope in ready.messages.drain(..) {
+            let to = Endpoint::Server(envelope.to);
+            self.send(Endpoint::Server(s), to, Payload::Raft(envelope.message));
+        }
+        Ok(())
     }
 
-    fn apply(&mut self, s: NodeId, msg: &ApplyMsg) -> Result<(), Broken> {
-        let contract = |detail: String| Broken {
-            invariant: "service contract".into(),
-            detail: format!("server {s}: {detail}"),
-        };
+    /// Server `s` hands `msg` to its service: check it and trace an installed snapshot.
+    pub(super) fn applying(&mut self, s: NodeId, msg: &ApplyMsg) -> Result<(), Broken> {
         match msg {
             ApplyMsg::Command { index, command, .. } => {
-                self.invariants.applied(s, *index, command.as_deref())?
+                self.invariants.applied(s, *index, command.as_deref())
             }
             ApplyMsg::Snapshot { index, .. } => {
-                self.record(|| TraceEvent::SnapshotInstalled { server: s, index: *index })
+                self.record(|| TraceEvent::SnapshotInstalled { server: s, index: *index });
+                Ok(())
             }
         }
-        let server = &mut self.servers[s];
-        match server.node.as_mut().expect("server is up") {
-            Node::Tester(raft) => {
-                if let Some((index, data)) = server.applier.apply(msg).map_err(contract)? {
-                    let bytes = data.len();
-                    raft.snapshot(index, data)
-                        .map_err(|e| contract(format!("snapshot at {index} refused: {e}")))?;
-                    self.record(|| TraceEvent::SnapshotTaken { server: s, index, bytes });
-                }
-            }
-            Node::Kv(kv) => {
-                let replies = kv.apply(msg).map_err(|e| contract(e.to_string()))?;
-                self.reply(s, replies);
-            }
-        }
-        Ok(())
     }
 
-    /// After a batch of applies: check the service's state against the other replicas', and
-    /// snapshot if the persisted state has grown too large.
-    fn after_apply(&mut self, s: NodeId) -> Result<(), Broken> {
-        let server = &mut self.servers[s];
-        let size = server.persister.raft_state_size();
-        let mut snapshot = None;
-        let applied = match server.node.as_mut().expect("server is up") {
-            Node::Tester(raft) => raft.last_applied(),
-            Node::Kv(kv) => {
-                self.invariants.kv_state(s, kv.last_applied(), kv.state_digest())?;
-                if kv.maybe_snapshot(size) {
-                    snapshot = Some((
-                        kv.raft().log().last_included_index(),
-                        kv.raft().snapshot_data().len(),
-                    ));
-                }
-                kv.last_applied()
-            }
-        };
-        if let Some((index, bytes)) = snapshot {
-            self.record(|| TraceEvent::SnapshotTaken { server: s, index, bytes });
-        }
-        self.record(|| TraceEvent::Applied { server: s, index: applied });
-        Ok(())
-    }
-
-    fn reply(&mut self, s: NodeId, replies: kv::Replies) {
-        for (c, reply) in replies {
+    fn reply(&mut self, s: NodeId, replies: &mut kv::Replies) {
+        for (c, reply) in replies.drain(..) {
             self.send(Endpoint::Server(s), Endpoint::Client(c), Payload::Reply(reply));
-        }
-    }
-
-    pub(super) fn snapshot_interval(&self) -> Option<u64> {
-        match &self.config.service {
-            ServiceConfig::Tester { snapshot_interval } => *snapshot_interval,
-            ServiceConfig::Kv(_) => None,
         }
     }
 
     pub(super) fn node(&self, raft: Raft) -> Node {
         match &self.config.service {
+            #[cfg(feature = "lab")]
             ServiceConfig::Tester { .. } => Node::Tester(raft),
             ServiceConfig::Kv(config) => Node::Kv(KvServer::new(raft, config.clone())),
         }

@@ -15,6 +15,8 @@
 mod clerks;
 mod config;
 mod hosting;
+#[cfg(feature = "lab")]
+mod tester;
 mod transport;
 
 use std::collections::VecDeque;
@@ -28,6 +30,7 @@ use rand_chacha::ChaCha8Rng;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "lab")]
 use crate::applier::Applier;
 use crate::history::HistoryEntry;
 use crate::invariants::{Broken, Invariants};
@@ -39,8 +42,9 @@ use crate::trace::{TraceEvent, TraceRecord};
 
 use clerks::Client;
 pub use config::{ServiceConfig, SimConfig};
-pub use hosting::ProposeError;
-use hosting::{Node, Observed, Server};
+use hosting::{Node, Server};
+#[cfg(feature = "lab")]
+pub use tester::ProposeError;
 use transport::InFlightTable;
 pub use transport::{InFlight, MessageId, UnknownMessage};
 
@@ -137,9 +141,9 @@ impl Simulator {
                 node: Some(sim.node(raft)),
                 incarnation: 0,
                 persister: Persister::default(),
+                #[cfg(feature = "lab")]
                 applier: Applier::new(sim.snapshot_interval()),
                 timer_at: None,
-                observed: Observed::fresh(0, 0),
             };
             sim.servers.push(server);
             sim.schedule_timer(s);
@@ -252,6 +256,7 @@ impl Simulator {
                             kv.store().iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>()
                                 + kv.sessions().len() * 64
                         }
+                        #[cfg(feature = "lab")]
                         Node::Tester(_) => 0,
                     };
                     entries + service + n.raft().snapshot_data().len()

@@ -5,7 +5,6 @@
 use std::collections::VecDeque;
 use std::fmt;
 
-use kv::ClerkReply;
 use raft::{Envelope, NodeId, Time};
 
 use super::hosting::Node;
@@ -218,19 +217,15 @@ impl Simulator {
             (Endpoint::Server(s), Payload::Raft(message)) => {
                 let Endpoint::Server(from) = from else { return Ok(()) };
                 let envelope = Envelope { from, to: s, message };
-                self.servers[s]
-                    .node
-                    .as_mut()
-                    .expect("receiver is up")
-                    .raft_mut()
-                    .step(now, envelope);
+                self.servers[s].node.as_mut().expect("receiver is up").step(now, envelope);
                 self.after_input(s)
             }
             (Endpoint::Server(s), Payload::Request(request)) => {
                 let Endpoint::Client(c) = from else { return Ok(()) };
                 let immediate = match self.servers[s].node.as_mut().expect("receiver is up") {
                     Node::Kv(kv) => kv.request(now, request),
-                    Node::Tester(_) => Some(ClerkReply::wrong_leader(request.seq)),
+                    #[cfg(feature = "lab")]
+                    Node::Tester(_) => Some(kv::ClerkReply::wrong_leader(request.seq)),
                 };
                 if let Some(reply) = immediate {
                     self.send(Endpoint::Server(s), Endpoint::Client(c), Payload::Reply(reply));
