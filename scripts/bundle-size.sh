@@ -10,7 +10,7 @@
 # timeline's held messages and the snapshot's pairs (two fewer copies of the B-tree code,
 # 2.4 KB): 349.0; the Seeds panel drawn at each report of a sweep, 349.3 (349.8 with the
 # keyboard's focus rings); KvServer's own ready loop, 351.1, and the lab's Raft tester left out
-# of the page's build (sim's `lab` feature, -2.8 KB): 348.3. What is left is
+# of the page's build (sim's `tester` feature, -2.8 KB): 348.3. What is left is
 # mostly Yew's view code, serde_json and core's float formatting (serde's error messages
 # keep it in).
 set -euo pipefail

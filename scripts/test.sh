@@ -63,7 +63,7 @@ need_playwright
 check fmt cargo fmt --all --check
 check clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 check clippy-wasm cargo clippy --workspace --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
-# The page's own build of the simulator, without the lab's testers (`sim`'s `lab` feature).
+# The page's own build of the simulator, without the lab's Raft tester (`sim`'s `tester` feature).
 check clippy-page cargo clippy -p web --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
 tests native cargo test --workspace --locked
 # The browser suites of every crate, run as an instructor would: `wasm-pack test --headless
@@ -76,11 +76,12 @@ tests browser-raft browser_tests crates/raft --test rules
 tests browser-kv browser_tests crates/kv --lib
 tests browser-check browser_tests crates/check --test handmade --test incremental
 tests browser-sim browser_tests crates/sim --test wasm --test sweep
+tests browser-lab browser_tests crates/lab --test wasm
 tests browser-web browser_tests web
 check bundle scripts/bundle-size.sh
 # The built page as visitors meet it (tests/), on the dist/ the bundle check just built.
 tests page env DIST=dist node tests/page.mjs
-check bench cargo run --release --locked -p sim --bin bench
+check bench cargo run --release --locked -p lab --bin bench
 # The regression corpus of scenario files, each with its expected verdict, run by the CLI.
 tests corpus tests/corpus.sh
 # The page measured from outside in headless Chromium, for the figures (not a timed test):

@@ -1,7 +1,6 @@
 //! The lab's kvraft GenericTest variants (3A and 3B) as shapes: each one's cluster, network,
 //! faults, snapshots and clients. The playground's library shows them as scenarios
-//! ([`Generic::scenario`]); the lab's suite ([`crate::lab::kv_suite`], with the `lab` feature)
-//! runs them as the Go tests do.
+//! ([`Generic::scenario`]); the lab's suite (`lab::kv_suite`) runs them as the Go tests do.
 
 use raft::{NodeId, MILLISECOND};
 use rand::{Rng, SeedableRng};
@@ -120,75 +119,60 @@ const fn g(clients: usize, servers: usize) -> Generic {
     }
 }
 
-/// The GenericTest variants: [`GENERIC_TESTS`] with each one's shape, and (for the lab's
-/// suite) a function per test.
+/// The GenericTest variants with their shapes; `lab::kv_suite` has a function per variant.
 macro_rules! generic_tests {
-    ($($(#[$doc:meta])* $name:literal $fn:ident: $shape:expr;)*) => {
-        /// Every GenericTest variant by name, with its shape (for the playground's library).
+    ($($(#[$doc:meta])* $name:literal: $shape:expr;)*) => {
+        /// Every GenericTest variant by name, with its shape.
         pub const GENERIC_TESTS: &[(&str, Generic)] = &[$(($name, $shape)),*];
-
-        /// A function per GenericTest variant, for the lab's kvraft suite.
-        #[cfg(feature = "lab")]
-        pub mod runs {
-            use super::{g, Generic};
-            use crate::lab::kv_suite::generic;
-            use crate::lab::{Failure, Outcome};
-
-            $($(#[$doc])* pub fn $fn(seed: u64) -> Result<Outcome, Failure> {
-                generic(seed, $shape)
-            })*
-        }
     };
 }
 
 generic_tests! {
     /// 3A: one client.
-    "Basic3A" basic: g(1, 5);
+    "Basic3A": g(1, 5);
     /// 3A: many clients.
-    "Concurrent3A" concurrent: g(5, 5);
+    "Concurrent3A": g(5, 5);
     /// 3A: many clients, unreliable network.
-    "Unreliable3A" unreliable: Generic { unreliable: true, ..g(5, 5) };
+    "Unreliable3A": Generic { unreliable: true, ..g(5, 5) };
     /// 3A: one client, partitions.
-    "ManyPartitionsOneClient3A" many_partitions_one_client: Generic { partitions: true, ..g(1, 5) };
+    "ManyPartitionsOneClient3A": Generic { partitions: true, ..g(1, 5) };
     /// 3A: many clients, partitions.
-    "ManyPartitionsManyClients3A" many_partitions_many_clients:
+    "ManyPartitionsManyClients3A":
         Generic { partitions: true, ..g(5, 5) };
     /// 3A: one client, restarts.
-    "PersistOneClient3A" persist_one_client: Generic { crash: true, ..g(1, 5) };
+    "PersistOneClient3A": Generic { crash: true, ..g(1, 5) };
     /// 3A: many clients, restarts.
-    "PersistConcurrent3A" persist_concurrent: Generic { crash: true, ..g(5, 5) };
+    "PersistConcurrent3A": Generic { crash: true, ..g(5, 5) };
     /// 3A: many clients, restarts, unreliable network.
-    "PersistConcurrentUnreliable3A" persist_concurrent_unreliable:
+    "PersistConcurrentUnreliable3A":
         Generic { crash: true, unreliable: true, ..g(5, 5) };
     /// 3A: many clients, restarts, partitions.
-    "PersistPartition3A" persist_partition: Generic { crash: true, partitions: true, ..g(5, 5) };
+    "PersistPartition3A": Generic { crash: true, partitions: true, ..g(5, 5) };
     /// 3A: many clients, restarts, partitions, unreliable network.
-    "PersistPartitionUnreliable3A" persist_partition_unreliable:
+    "PersistPartitionUnreliable3A":
         Generic { crash: true, partitions: true, unreliable: true, ..g(5, 5) };
     /// 3A: fifteen clients on seven servers with shared random keys, everything failing.
-    "PersistPartitionUnreliableLinearizable3A" persist_partition_unreliable_linearizable:
+    "PersistPartitionUnreliableLinearizable3A":
         Generic { crash: true, partitions: true, unreliable: true, random_keys: true, ..g(15, 7) };
     /// 3B: one client, restarts, snapshots.
-    "SnapshotRecover3B" snapshot_recover:
+    "SnapshotRecover3B":
         Generic { crash: true, max_raft_state: Some(1000), ..g(1, 5) };
     /// 3B: twenty clients, restarts, snapshots.
-    "SnapshotRecoverManyClients3B" snapshot_recover_many_clients:
+    "SnapshotRecoverManyClients3B":
         Generic { crash: true, max_raft_state: Some(1000), ..g(20, 5) };
     /// 3B: many clients, unreliable network, snapshots.
-    "SnapshotUnreliable3B" snapshot_unreliable:
+    "SnapshotUnreliable3B":
         Generic { unreliable: true, max_raft_state: Some(1000), ..g(5, 5) };
     /// 3B: many clients, unreliable network, restarts, snapshots.
-    "SnapshotUnreliableRecover3B" snapshot_unreliable_recover:
+    "SnapshotUnreliableRecover3B":
         Generic { unreliable: true, crash: true, max_raft_state: Some(1000), ..g(5, 5) };
     /// 3B: the same with partitions.
-    "SnapshotUnreliableRecoverConcurrentPartition3B"
-        snapshot_unreliable_recover_concurrent_partition: Generic {
+    "SnapshotUnreliableRecoverConcurrentPartition3B": Generic {
             unreliable: true, crash: true, partitions: true, max_raft_state: Some(1000), ..g(5, 5)
         };
     /// 3B: fifteen clients on seven servers with shared random keys, everything failing,
     /// snapshots.
-    "SnapshotUnreliableRecoverConcurrentPartitionLinearizable3B"
-        snapshot_unreliable_recover_concurrent_partition_linearizable: Generic {
+    "SnapshotUnreliableRecoverConcurrentPartitionLinearizable3B": Generic {
             unreliable: true,
             crash: true,
             partitions: true,

@@ -64,18 +64,24 @@ pub fn named(name: &str) -> Option<&'static (Lesson, ScenarioFile)> {
     parsed().iter().find(|(_, f)| f.name == name)
 }
 
-/// A scenario of the library by id: a lesson, or one of the lab's GenericTest variants by its
-/// test name (`PersistPartition3A`).
-pub fn find(id: &str) -> Option<ScenarioFile> {
-    lesson(id).map(Lesson::scenario).or_else(|| {
-        crate::generic::GENERIC_TESTS.iter().find(|(n, _)| *n == id).map(|(n, g)| g.scenario(n))
+/// The whole library, each scenario with its id, built once: every lesson (its id is its file
+/// name), then the lab's GenericTest variants (their ids are the test names,
+/// `PersistPartition3A`).
+pub fn library() -> &'static [(&'static str, ScenarioFile)] {
+    static LIBRARY: OnceLock<Vec<(&'static str, ScenarioFile)>> = OnceLock::new();
+    LIBRARY.get_or_init(|| {
+        let lessons = parsed().iter().map(|(l, f)| (l.id, f.clone()));
+        let lab = crate::generic::GENERIC_TESTS.iter().map(|&(n, g)| (n, g.scenario(n)));
+        lessons.chain(lab).collect()
     })
 }
 
-/// The library id ([`find`]) of the scenario called `name`, if it is one of the library's.
+/// A scenario of the library by id ([`library`]).
+pub fn find(id: &str) -> Option<ScenarioFile> {
+    library().iter().find(|(i, _)| *i == id).map(|(_, f)| f.clone())
+}
+
+/// The library id ([`library`]) of the scenario called `name`, if it is one of the library's.
 pub fn id_of(name: &str) -> Option<&'static str> {
-    named(name).map(|(l, _)| l.id).or_else(|| {
-        let test = name.strip_prefix("The lab's ")?;
-        crate::generic::GENERIC_TESTS.iter().map(|(n, _)| *n).find(|n| *n == test)
-    })
+    library().iter().find(|(_, f)| f.name == name).map(|&(id, _)| id)
 }

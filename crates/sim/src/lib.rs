@@ -6,17 +6,16 @@
 //! per-message hold, drop, duplicate and deliver. Raft's safety properties are checked after
 //! every event; a violation stops the run and names the seed that replays it.
 //!
-//! [`lab`] ports the MIT 6.824 testers and their Raft (2A–2D) and kvraft (3A–3B) suites onto
-//! the simulator; [`scenario`] runs scenario files (TOML or JSON) and records and replays a
-//! visitor's session; [`lessons`] are the playground's scenarios with explanations.
+//! [`scenario`] runs scenario files (TOML or JSON) and records and replays a visitor's
+//! session; [`lessons`] and [`generic`] are the playground's library. The `lab` crate ports
+//! the MIT 6.824 testers and their Raft (2A–2D) and kvraft (3A–3B) suites onto the simulator,
+//! with the Raft tester's service this crate hosts under the `tester` feature.
 
-#[cfg(feature = "lab")]
+#[cfg(feature = "tester")]
 mod applier;
 pub mod generic;
 mod history;
 mod invariants;
-#[cfg(feature = "lab")]
-pub mod lab;
 pub mod lessons;
 mod network;
 mod packet;
@@ -27,14 +26,14 @@ mod simulator;
 mod trace;
 mod view;
 
-#[cfg(feature = "lab")]
+#[cfg(feature = "tester")]
 pub use applier::{Applied, Applier};
 pub use history::{operation, operations, porcupine_json, HistoryEntry};
 pub use invariants::{Broken, Invariants};
 pub use network::{NetworkConfig, Topology};
 pub use packet::{Endpoint, Packet, PacketKind, Payload};
 pub use persister::Persister;
-#[cfg(feature = "lab")]
+#[cfg(feature = "tester")]
 pub use simulator::ProposeError;
 pub use simulator::{
     InFlight, MessageId, ServiceConfig, SimConfig, Simulator, Stats, UnknownMessage, Violation,

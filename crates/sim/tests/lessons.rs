@@ -146,7 +146,7 @@ fn double_vote_is_caught_as_two_leaders_in_one_term() {
 
 #[test]
 fn the_labs_generic_tests_run_as_scenarios_and_stay_linearizable() {
-    use sim::lab::kv_suite::GENERIC_TESTS;
+    use sim::generic::GENERIC_TESTS;
     use sim::lessons::find;
     use sim::scenario::{run, ScenarioFile};
     assert_eq!(GENERIC_TESTS.len(), 17);
@@ -166,4 +166,17 @@ fn the_labs_generic_tests_run_as_scenarios_and_stay_linearizable() {
         assert_eq!(report.verdict, RunVerdict::Linearizable, "{name} seed 0");
         assert!(report.history.len() > 20, "{name}: only {} operations", report.history.len());
     }
+}
+
+#[test]
+fn every_library_scenario_has_one_id_that_finds_it_and_its_name_leads_back() {
+    use sim::lessons::{find, id_of, library, LESSONS};
+    assert_eq!(library().len(), LESSONS.len() + sim::generic::GENERIC_TESTS.len());
+    for (id, file) in library() {
+        assert_eq!(library().iter().filter(|(i, _)| i == id).count(), 1, "{id} is unique");
+        assert_eq!(find(id).as_ref(), Some(file), "{id}");
+        assert_eq!(id_of(&file.name), Some(*id), "{} leads back to {id}", file.name);
+    }
+    assert_eq!(find("no-such-lesson"), None);
+    assert_eq!(id_of("a file of the visitor's own"), None);
 }

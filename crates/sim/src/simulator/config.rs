@@ -9,7 +9,7 @@ use crate::network::NetworkConfig;
 /// What runs above each Raft node.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ServiceConfig {
-    #[cfg(feature = "lab")]
+    #[cfg(feature = "tester")]
     /// The lab's Raft tester: records what is applied; with an interval, snapshots every that
     /// many indices (the lab's 2D tests: 10).
     Tester {
@@ -55,7 +55,7 @@ impl SimConfig {
     }
 
     /// The same with the lab's Raft tester as the service.
-    #[cfg(feature = "lab")]
+    #[cfg(feature = "tester")]
     pub fn tester(servers: usize, seed: u64, snapshot_interval: Option<u64>) -> SimConfig {
         SimConfig {
             service: ServiceConfig::Tester { snapshot_interval },

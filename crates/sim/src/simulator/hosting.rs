@@ -9,7 +9,7 @@ use raft::{ApplyMsg, Envelope, NodeId, Raft, Ready, Time};
 use rand::Rng;
 
 use super::{ServiceConfig, Simulator};
-#[cfg(feature = "lab")]
+#[cfg(feature = "tester")]
 use crate::applier::Applier;
 use crate::invariants::Broken;
 use crate::packet::{Endpoint, Payload};
@@ -34,7 +34,7 @@ pub(super) struct Server {
     pub(super) persister: Persister,
     /// The lab tester's record of what this server applied; like the Go tester's, it outlives
     /// a crash and is reset at restart.
-    #[cfg(feature = "lab")]
+    #[cfg(feature = "tester")]
     pub(super) applier: Applier,
     pub(super) timer_at: Option<Time>,
 }
@@ -42,7 +42,7 @@ pub(super) struct Server {
 /// A live server: a bare Raft node under the lab's tester, or a KvServer.
 #[derive(Clone, Debug)]
 pub(super) enum Node {
-    #[cfg(feature = "lab")]
+    #[cfg(feature = "tester")]
     Tester(Raft),
     Kv(KvServer),
 }
@@ -50,7 +50,7 @@ pub(super) enum Node {
 impl Node {
     pub(super) fn raft(&self) -> &Raft {
         match self {
-            #[cfg(feature = "lab")]
+            #[cfg(feature = "tester")]
             Node::Tester(raft) => raft,
             Node::Kv(kv) => kv.raft(),
         }
@@ -58,7 +58,7 @@ impl Node {
 
     pub(super) fn tick(&mut self, now: Time) {
         match self {
-            #[cfg(feature = "lab")]
+            #[cfg(feature = "tester")]
             Node::Tester(raft) => raft.tick(now),
             Node::Kv(kv) => kv.tick(now),
         }
@@ -66,7 +66,7 @@ impl Node {
 
     pub(super) fn step(&mut self, now: Time, envelope: Envelope) {
         match self {
-            #[cfg(feature = "lab")]
+            #[cfg(feature = "tester")]
             Node::Tester(raft) => raft.step(now, envelope),
             Node::Kv(kv) => kv.step(now, envelope),
         }
@@ -91,7 +91,7 @@ impl Simulator {
     pub fn restart(&mut self, s: NodeId) {
         self.crash(s);
         let seed = self.rng.random();
-        #[cfg(feature = "lab")]
+        #[cfg(feature = "tester")]
         {
             let interval = self.snapshot_interval();
             self.servers[s].applier = Applier::new(interval);
@@ -133,7 +133,7 @@ impl Simulator {
     pub fn kv(&self, s: NodeId) -> Option<&KvServer> {
         match self.servers[s].node.as_ref()? {
             Node::Kv(kv) => Some(kv),
-            #[cfg(feature = "lab")]
+            #[cfg(feature = "tester")]
             Node::Tester(_) => None,
         }
     }
@@ -180,7 +180,7 @@ impl Simulator {
     /// send, apply (which may snapshot and so give more to do), answer Clerks.
     pub(super) fn after_input(&mut self, s: NodeId) -> Result<(), Broken> {
         while match self.servers[s].node.as_ref().expect("server is up") {
-            #[cfg(feature = "lab")]
+            #[cfg(feature = "tester")]
             Node::Tester(_) => self.tester_ready(s)?,
             Node::Kv(_) => self.kv_ready(s)?,
         } {}
@@ -268,7 +268,7 @@ impl Simulator {
 
     pub(super) fn node(&self, raft: Raft) -> Node {
         match &self.config.service {
-            #[cfg(feature = "lab")]
+            #[cfg(feature = "tester")]
             ServiceConfig::Tester { .. } => Node::Tester(raft),
             ServiceConfig::Kv(config) => Node::Kv(KvServer::new(raft, config.clone())),
         }

@@ -15,7 +15,7 @@
 mod clerks;
 mod config;
 mod hosting;
-#[cfg(feature = "lab")]
+#[cfg(feature = "tester")]
 mod tester;
 mod transport;
 
@@ -30,7 +30,7 @@ use rand_chacha::ChaCha8Rng;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "lab")]
+#[cfg(feature = "tester")]
 use crate::applier::Applier;
 use crate::history::HistoryEntry;
 use crate::invariants::{Broken, Invariants};
@@ -43,7 +43,7 @@ use crate::trace::{TraceEvent, TraceRecord};
 use clerks::Client;
 pub use config::{ServiceConfig, SimConfig};
 use hosting::{Node, Server};
-#[cfg(feature = "lab")]
+#[cfg(feature = "tester")]
 pub use tester::ProposeError;
 use transport::InFlightTable;
 pub use transport::{InFlight, MessageId, UnknownMessage};
@@ -141,7 +141,7 @@ impl Simulator {
                 node: Some(sim.node(raft)),
                 incarnation: 0,
                 persister: Persister::default(),
-                #[cfg(feature = "lab")]
+                #[cfg(feature = "tester")]
                 applier: Applier::new(sim.snapshot_interval()),
                 timer_at: None,
             };
@@ -256,7 +256,7 @@ impl Simulator {
                             kv.store().iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>()
                                 + kv.sessions().len() * 64
                         }
-                        #[cfg(feature = "lab")]
+                        #[cfg(feature = "tester")]
                         Node::Tester(_) => 0,
                     };
                     entries + service + n.raft().snapshot_data().len()

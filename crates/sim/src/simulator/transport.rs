@@ -224,7 +224,7 @@ impl Simulator {
                 let Endpoint::Client(c) = from else { return Ok(()) };
                 let immediate = match self.servers[s].node.as_mut().expect("receiver is up") {
                     Node::Kv(kv) => kv.request(now, request),
-                    #[cfg(feature = "lab")]
+                    #[cfg(feature = "tester")]
                     Node::Tester(_) => Some(kv::ClerkReply::wrong_leader(request.seq)),
                 };
                 if let Some(reply) = immediate {

@@ -4,7 +4,7 @@
 //! `RAFT_SEEDS=N` runs seeds `0..N` (default 100); `RAFT_SEED=S` replays one seed.
 #![cfg(not(target_arch = "wasm32"))]
 
-use sim::lab::raft_suite::SCENARIOS;
+use lab::raft_suite::SCENARIOS;
 
 mod common;
 

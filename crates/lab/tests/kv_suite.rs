@@ -4,7 +4,7 @@
 //! `KV_SEEDS=N` runs seeds `0..N` (default 10); `KV_SEED=S` replays one seed.
 #![cfg(not(target_arch = "wasm32"))]
 
-use sim::lab::kv_suite::SCENARIOS;
+use lab::kv_suite::SCENARIOS;
 
 mod common;
 

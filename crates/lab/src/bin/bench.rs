@@ -9,13 +9,13 @@
 //! two-minute playground session (an action every 3 s), replayed from the start with the trace
 //! on as the page does, `{"suite":"session",...,"actions":N,"permalink_chars":L,"replay_ms":X}`.
 //!
-//! `cargo run --release -p sim --bin bench [-- --seeds N] [--suite raft|kv|session] [--scenario NAME]`
+//! `cargo run --release -p lab --bin bench [-- --seeds N] [--suite raft|kv|session] [--scenario NAME]`
 
 use std::time::Instant;
 
 use check::{check_kv, Budget};
+use lab::{kv_suite, raft_suite, Scenario};
 use serde_json::{json, Value};
-use sim::lab::{kv_suite, raft_suite, Scenario};
 
 fn main() {
     let mut seeds = 1u64;

@@ -7,9 +7,8 @@ use raft::{NodeId, Time, MILLISECOND, SECOND};
 use rand::Rng;
 
 use super::{Failure, KvTester, Outcome, Scenario};
-pub use crate::generic::runs::*;
-pub use crate::generic::{Generic, GENERIC_TESTS};
-use crate::TraceEvent;
+pub use sim::generic::{Generic, GENERIC_TESTS};
+use sim::TraceEvent;
 
 /// The kvraft tests' election allowance.
 const ELECTION_TIMEOUT: Time = SECOND;
@@ -51,6 +50,41 @@ pub const SCENARIOS: &[Scenario] = &[
         run: snapshot_unreliable_recover_concurrent_partition_linearizable,
     },
 ];
+
+/// A function per GenericTest variant; each one's shape is in [`GENERIC_TESTS`].
+macro_rules! generic_runs {
+    ($($fn:ident: $name:literal;)*) => {
+        $(#[doc = concat!("The lab's ", $name, ": GenericTest with its shape.")]
+        pub fn $fn(seed: u64) -> Result<Outcome, Failure> {
+            generic(seed, shape($name))
+        })*
+    };
+}
+
+generic_runs! {
+    basic: "Basic3A";
+    concurrent: "Concurrent3A";
+    unreliable: "Unreliable3A";
+    many_partitions_one_client: "ManyPartitionsOneClient3A";
+    many_partitions_many_clients: "ManyPartitionsManyClients3A";
+    persist_one_client: "PersistOneClient3A";
+    persist_concurrent: "PersistConcurrent3A";
+    persist_concurrent_unreliable: "PersistConcurrentUnreliable3A";
+    persist_partition: "PersistPartition3A";
+    persist_partition_unreliable: "PersistPartitionUnreliable3A";
+    persist_partition_unreliable_linearizable: "PersistPartitionUnreliableLinearizable3A";
+    snapshot_recover: "SnapshotRecover3B";
+    snapshot_recover_many_clients: "SnapshotRecoverManyClients3B";
+    snapshot_unreliable: "SnapshotUnreliable3B";
+    snapshot_unreliable_recover: "SnapshotUnreliableRecover3B";
+    snapshot_unreliable_recover_concurrent_partition: "SnapshotUnreliableRecoverConcurrentPartition3B";
+    snapshot_unreliable_recover_concurrent_partition_linearizable: "SnapshotUnreliableRecoverConcurrentPartitionLinearizable3B";
+}
+
+/// The shape of the GenericTest variant called `name`.
+fn shape(name: &str) -> Generic {
+    GENERIC_TESTS.iter().find(|(n, _)| *n == name).map(|&(_, g)| g).expect("a GenericTest")
+}
 
 /// One GenericTest client's loop (`spawn_clients_and_wait`'s body).
 struct Worker {

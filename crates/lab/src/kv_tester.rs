@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::{Failure, Outcome};
-use crate::{operations, NetworkConfig, ServiceConfig, SimConfig, Simulator};
+use sim::{operations, NetworkConfig, ServiceConfig, SimConfig, Simulator};
 
 /// How long a lone synchronous operation may take before the tester gives up on it.
 const OP_LIMIT: Time = 120 * SECOND;

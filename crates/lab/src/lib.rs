@@ -18,8 +18,8 @@ use rand_chacha::ChaCha8Rng;
 
 use check::Verdict;
 
-use crate::{Applied, HistoryEntry, NetworkConfig, SimConfig, Simulator, Stats, Violation};
 pub use kv_tester::KvTester;
+use sim::{Applied, HistoryEntry, NetworkConfig, SimConfig, Simulator, Stats, Violation};
 pub use tasks::Task;
 use tasks::{ChurnClient, OneCall};
 
