@@ -4,7 +4,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::{ClerkReply, ClerkRequest, ClientId, Err, Op, OpError, Seq};
+use crate::{ClerkReply, ClerkRequest, ClientId, ErrCode, Op, OpError, Seq};
 
 /// A Clerk's settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,13 +179,13 @@ impl Clerk {
             return None; // an answer to an earlier attempt of an earlier operation
         }
         match reply.err {
-            Err::ErrWrongLeader => {
+            ErrCode::ErrWrongLeader => {
                 if current.target == from {
                     self.retry(now, AttemptError::WrongLeader);
                 }
                 None
             }
-            Err::Ok | Err::ErrNoKey => {
+            ErrCode::Ok | ErrCode::ErrNoKey => {
                 let done = self.current.take().expect("checked");
                 self.leader = self.servers.iter().position(|&s| s == from).unwrap_or(self.leader);
                 Some(Completed {
@@ -277,7 +277,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn ok(seq: Seq, value: &str) -> ClerkReply {
-        ClerkReply { seq, err: Err::Ok, value: value.into(), index: Some(1) }
+        ClerkReply { seq, err: ErrCode::Ok, value: value.into(), index: Some(1) }
     }
 
     #[test]

@@ -19,7 +19,7 @@ mod store;
 pub use clerk::{AttemptError, Clerk, ClerkConfig, ClerkView, Completed, InProgress, StartError};
 pub use digest::{fnv1a, fnv1a_start};
 pub use op::{ClientId, Command, Op, OpError, OpKind, Seq, MAX_KEY_BYTES, MAX_VALUE_BYTES};
-pub use rpc::{ClerkReply, ClerkRequest, Err};
+pub use rpc::{ClerkReply, ClerkRequest, ErrCode};
 pub use server::{
     KvConfig, KvReady, KvServer, KvSnapshot, PendingView, Persister, Replies, SnapshotDecodeError,
 };

@@ -16,9 +16,10 @@ pub struct ClerkRequest {
     pub op: Op,
 }
 
-/// The lab's error values.
+/// The lab's `Err` values (OK, ErrNoKey, ErrWrongLeader), named so as not to shadow the
+/// prelude's `Err`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Err {
+pub enum ErrCode {
     /// Done.
     Ok,
     /// A Get of a missing key: done, the value is "".
@@ -34,7 +35,7 @@ pub struct ClerkReply {
     /// The sequence number answered.
     pub seq: Seq,
     /// Outcome.
-    pub err: Err,
+    pub err: ErrCode,
     /// A Get's value.
     pub value: String,
     /// Where the operation sits in the log, when the server knows.
@@ -44,6 +45,6 @@ pub struct ClerkReply {
 impl ClerkReply {
     /// An ErrWrongLeader answer to `seq`.
     pub fn wrong_leader(seq: Seq) -> ClerkReply {
-        ClerkReply { seq, err: Err::ErrWrongLeader, value: String::new(), index: None }
+        ClerkReply { seq, err: ErrCode::ErrWrongLeader, value: String::new(), index: None }
     }
 }

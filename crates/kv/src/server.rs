@@ -5,7 +5,9 @@ use raft::{ApplyMsg, Envelope, Index, Persist, Raft, Ready, Term, Time};
 use serde::{Deserialize, Serialize};
 
 use crate::op::{Args, CommandRef};
-use crate::{ClerkReply, ClerkRequest, ClientId, Command, Err, OpKind, Seq, SessionTable, Store};
+use crate::{
+    ClerkReply, ClerkRequest, ClientId, Command, ErrCode, OpKind, Seq, SessionTable, Store,
+};
 
 /// A KvServer's settings.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -323,11 +325,11 @@ impl KvServer {
             OpKind::Get => self.read(key, seq, Some(index)),
             OpKind::Put => {
                 self.store.put(key, value);
-                ClerkReply { seq, err: Err::Ok, value: String::new(), index: Some(index) }
+                ClerkReply { seq, err: ErrCode::Ok, value: String::new(), index: Some(index) }
             }
             OpKind::Append => {
                 self.store.append(key, value);
-                ClerkReply { seq, err: Err::Ok, value: String::new(), index: Some(index) }
+                ClerkReply { seq, err: ErrCode::Ok, value: String::new(), index: Some(index) }
             }
         };
         // Only writes are remembered: a retried Get is simply read again (through the log), so
@@ -340,15 +342,15 @@ impl KvServer {
 
     fn read(&self, key: &str, seq: Seq, index: Option<Index>) -> ClerkReply {
         match self.store.get(key) {
-            Some(value) => ClerkReply { seq, err: Err::Ok, value: value.to_string(), index },
-            None => ClerkReply { seq, err: Err::ErrNoKey, value: String::new(), index },
+            Some(value) => ClerkReply { seq, err: ErrCode::Ok, value: value.to_string(), index },
+            None => ClerkReply { seq, err: ErrCode::ErrNoKey, value: String::new(), index },
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use raft::{Config, SECOND};
+    use raft::{Config, Setup, SECOND};
 
     use super::*;
     use crate::Op;
@@ -382,7 +384,10 @@ mod tests {
     #[test]
     fn the_ready_loop_persists_applies_snapshots_and_answers_the_clerk() {
         let config = KvConfig { max_raft_state: Some(1), ..KvConfig::default() };
-        let mut kv = KvServer::new(Raft::new(0, 1, Config::default(), 7, 0), config);
+        let mut kv = KvServer::new(
+            Raft::new(Setup { id: 0, servers: 1, config: Config::default(), seed: 7, now: 0 }),
+            config,
+        );
         let mut disk = Disk::default();
         kv.tick(SECOND);
         let readies = settle(&mut kv, &mut disk);
@@ -395,13 +400,13 @@ mod tests {
         let replies: Vec<_> = readies.iter().flat_map(|r| r.replies.clone()).collect();
         assert_eq!(replies.len(), 1);
         let (client, reply) = &replies[0];
-        assert_eq!((*client, reply.err, reply.index), (5, Err::Ok, Some(2)));
+        assert_eq!((*client, reply.err, reply.index), (5, ErrCode::Ok, Some(2)));
         let snapshot = readies.iter().find_map(|r| r.snapshot);
         assert_eq!(snapshot.map(|(index, _)| index), Some(2), "the full disk made it snapshot");
         assert_eq!(kv.raft().log().last_included_index(), 2);
         assert_eq!(kv.store().get("k"), Some("v"));
         let retried = kv.request(SECOND, put).expect("a duplicate is answered at once");
-        assert_eq!((retried.err, kv.duplicates()), (Err::Ok, 1));
+        assert_eq!((retried.err, kv.duplicates()), (ErrCode::Ok, 1));
         assert!(readies.iter().all(|r| r.stale.is_empty()), "still the leader of term 1");
     }
 }

@@ -27,7 +27,7 @@ pub use message::{
     AppendEntriesArgs, AppendEntriesReply, Envelope, InstallSnapshotArgs, InstallSnapshotReply,
     Message, MessageKind, RequestVoteArgs, RequestVoteReply,
 };
-pub use node::{NotLeader, Raft, Role};
+pub use node::{NotLeader, Raft, Role, Setup};
 pub use persist::{DecodeError, HardState, Persist, PersistentState};
 pub use progress::{Progress, ProgressState};
 pub use ready::{ApplyMsg, Ready, SoftState};

@@ -82,10 +82,25 @@ pub struct Raft {
     pub(crate) reported: (SoftState, Index),
 }
 
+/// Who a server is and how it starts: what [`Raft::new`] and [`Raft::restore`] take.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// The server's position in the cluster, `0..servers`.
+    pub id: NodeId,
+    /// The cluster size.
+    pub servers: usize,
+    /// Timing and switches.
+    pub config: Config,
+    /// Feeds the server's own RNG, which draws its election timeouts.
+    pub seed: u64,
+    /// The virtual time it starts at.
+    pub now: Time,
+}
+
 impl Raft {
-    /// A fresh server `id` of a cluster of `servers`, at virtual time `now`. `seed` feeds the
-    /// server's own RNG, which draws its election timeouts.
-    pub fn new(id: NodeId, servers: usize, config: Config, seed: u64, now: Time) -> Raft {
+    /// A fresh server, as `setup` says.
+    pub fn new(setup: Setup) -> Raft {
+        let Setup { id, servers, config, seed, now } = setup;
         assert!(id < servers, "server {id} outside a cluster of {servers}");
         let mut raft = Raft {
             id,
@@ -120,16 +135,9 @@ impl Raft {
     /// A server restarting from what it persisted: `raft_state` as written by an earlier
     /// [`Persist`](crate::Persist) (empty for a server that never persisted) and its latest snapshot. The first
     /// [`Ready`](crate::Ready) hands the snapshot to the service. Corrupt bytes give an error, never a panic.
-    pub fn restore(
-        id: NodeId,
-        servers: usize,
-        config: Config,
-        seed: u64,
-        now: Time,
-        raft_state: &[u8],
-        snapshot: &[u8],
-    ) -> Result<Raft, DecodeError> {
-        let mut raft = Raft::new(id, servers, config, seed, now);
+    pub fn restore(setup: Setup, raft_state: &[u8], snapshot: &[u8]) -> Result<Raft, DecodeError> {
+        let servers = setup.servers;
+        let mut raft = Raft::new(setup);
         if raft_state.is_empty() {
             return Ok(raft);
         }

@@ -1,7 +1,9 @@
 //! Raft's rules exercised one message at a time on a hand-driven cluster: the situations
 //! the paper draws (Figure 8 among them) and the ones random runs reach only rarely.
 
-use raft::{AppendEntriesArgs, ApplyMsg, Config, Envelope, Message, NodeId, Raft, Role, SECOND};
+use raft::{
+    AppendEntriesArgs, ApplyMsg, Config, Envelope, Message, NodeId, Raft, Role, Setup, SECOND,
+};
 
 // In the browser (`wasm-pack test --headless --chrome`), the same tests run as
 // wasm-bindgen tests.
@@ -9,6 +11,11 @@ use raft::{AppendEntriesArgs, ApplyMsg, Config, Envelope, Message, NodeId, Raft,
 use wasm_bindgen_test::wasm_bindgen_test as test;
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+/// Server `id` of `servers`.
+fn setup(id: NodeId, servers: usize, config: Config, seed: u64, now: u64) -> Setup {
+    Setup { id, servers, config, seed, now }
+}
 
 /// A cluster whose every message and timeout the test decides.
 struct Cluster {
@@ -23,7 +30,9 @@ impl Cluster {
     fn new(n: usize, no_op: bool) -> Cluster {
         let config = Config { no_op_on_election: no_op, ..Config::default() };
         Cluster {
-            nodes: (0..n).map(|i| Some(Raft::new(i, n, config.clone(), i as u64, 0))).collect(),
+            nodes: (0..n)
+                .map(|i| Some(Raft::new(setup(i, n, config.clone(), i as u64, 0))))
+                .collect(),
             stored: vec![Vec::new(); n],
             now: 0,
             config,
@@ -87,8 +96,9 @@ impl Cluster {
 
     fn restart(&mut self, i: NodeId) {
         let n = self.nodes.len();
-        let raft = Raft::restore(i, n, self.config.clone(), 99, self.now, &self.stored[i], &[])
-            .expect("stored state decodes");
+        let raft =
+            Raft::restore(setup(i, n, self.config.clone(), 99, self.now), &self.stored[i], &[])
+                .expect("stored state decodes");
         self.nodes[i] = Some(raft);
     }
 }
@@ -263,18 +273,19 @@ fn corrupt_persisted_state_is_an_error_not_a_panic() {
     c.propose(0, b"x".to_vec());
     let bytes = c.node(0).persistent_state().encode();
     for len in 0..bytes.len() {
-        let _ = Raft::restore(0, 3, Config::default(), 1, 0, &bytes[..len], &[]);
+        let _ = Raft::restore(setup(0, 3, Config::default(), 1, 0), &bytes[..len], &[]);
     }
     let mut flipped = bytes.clone();
     for i in 0..flipped.len() {
         flipped[i] ^= 0x80;
-        let _ = Raft::restore(0, 3, Config::default(), 1, 0, &flipped, &[]);
+        let _ = Raft::restore(setup(0, 3, Config::default(), 1, 0), &flipped, &[]);
         flipped[i] ^= 0x80;
     }
     // A vote for a server outside the cluster is refused with a clear error.
     let mut state = c.node(0).persistent_state().clone();
     state.voted_for = Some(7);
-    let err = Raft::restore(0, 3, Config::default(), 1, 0, &state.encode(), &[]).unwrap_err();
+    let err =
+        Raft::restore(setup(0, 3, Config::default(), 1, 0), &state.encode(), &[]).unwrap_err();
     assert_eq!(err.to_string(), "persisted Raft state votes for unknown server 7");
 }
 

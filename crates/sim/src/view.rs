@@ -282,9 +282,9 @@ pub fn label_payload(payload: &Payload) -> String {
         }
         Payload::Request(r) => format!("{} #{}", r.op, r.seq),
         Payload::Reply(r) => match r.err {
-            kv::Err::Ok => format!("OK #{} {}", r.seq, clipped(&r.value)),
-            kv::Err::ErrNoKey => format!("ErrNoKey #{}", r.seq),
-            kv::Err::ErrWrongLeader => format!("ErrWrongLeader #{}", r.seq),
+            kv::ErrCode::Ok => format!("OK #{} {}", r.seq, clipped(&r.value)),
+            kv::ErrCode::ErrNoKey => format!("ErrNoKey #{}", r.seq),
+            kv::ErrCode::ErrWrongLeader => format!("ErrWrongLeader #{}", r.seq),
         },
     }
 }

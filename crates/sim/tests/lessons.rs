@@ -48,15 +48,12 @@ fn every_lesson_ends_as_it_says() {
         assert!(!file.description.is_empty() && !spec.explain.is_empty(), "{}", l.id);
         let (runner, _) = run(l.id);
         let verdict = runner.report(Budget::default()).verdict;
-        let ok = match spec.expect {
-            Expectation::Linearizable => verdict == RunVerdict::Linearizable,
-            Expectation::NotLinearizable => matches!(verdict, RunVerdict::NotLinearizable { .. }),
-            Expectation::InvariantBroken => matches!(verdict, RunVerdict::InvariantBroken(_)),
-        };
         assert!(
-            ok,
+            verdict.shows() == Some(spec.expect),
             "lesson {} (seed {}) expected {:?}, got {verdict}",
-            l.id, file.seed, spec.expect
+            l.id,
+            file.seed,
+            spec.expect
         );
     }
 }
@@ -179,4 +176,25 @@ fn every_library_scenario_has_one_id_that_finds_it_and_its_name_leads_back() {
     }
     assert_eq!(find("no-such-lesson"), None);
     assert_eq!(id_of("a file of the visitor's own"), None);
+}
+
+#[test]
+fn what_a_run_shows_is_decided_in_one_place() {
+    use check::Verdict;
+    let shown = Expectation::shown;
+    assert_eq!(shown(true, Some(Verdict::Linearizable), false), Some(Expectation::InvariantBroken));
+    assert_eq!(
+        shown(false, Some(Verdict::NotLinearizable), false),
+        Some(Expectation::NotLinearizable)
+    );
+    assert_eq!(shown(false, Some(Verdict::Linearizable), false), None, "not before the end");
+    assert_eq!(shown(false, Some(Verdict::Linearizable), true), Some(Expectation::Linearizable));
+    assert_eq!(shown(false, Some(Verdict::Unknown), true), None, "out of budget shows nothing");
+    assert_eq!(shown(false, None, true), None, "still checking");
+    assert_eq!(RunVerdict::Linearizable.shows(), Some(Expectation::Linearizable));
+    assert_eq!(
+        RunVerdict::NotLinearizable { key: "x".into() }.shows(),
+        Some(Expectation::NotLinearizable)
+    );
+    assert_eq!(RunVerdict::Unknown.shows(), None);
 }

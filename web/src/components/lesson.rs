@@ -20,15 +20,7 @@ pub fn LessonCard(props: &PanelProps) -> Html {
     }
     let sim = ctl.runner().sim();
     let ended = sim.now() >= file.duration_ms * raft::MILLISECOND;
-    let outcome = if sim.violation().is_some() {
-        Some(Expectation::InvariantBroken)
-    } else if ctl.verdict() == Some(Verdict::NotLinearizable) {
-        Some(Expectation::NotLinearizable)
-    } else if ended && ctl.verdict().is_some() {
-        Some(Expectation::Linearizable)
-    } else {
-        None
-    };
+    let outcome = Expectation::shown(sim.violation().is_some(), ctl.verdict(), ended);
     let bugs: Vec<UnsafeMode> = file.unsafe_modes.clone();
     let expected = file.lesson.as_ref().map(|l| l.expect);
     let explain = file.lesson.as_ref().map(|l| l.explain.clone()).unwrap_or_default();
@@ -49,6 +41,9 @@ pub fn LessonCard(props: &PanelProps) -> Html {
                 Expectation::NotLinearizable => "The checker found a history that is not linearizable.",
                 Expectation::InvariantBroken => "An invariant broke.",
             } }</p>
+        },
+        (None, _) if ended && ctl.verdict() == Some(Verdict::Unknown) => html! {
+            <p class="explain" role="status">{ "The checker ran out of its budget before it could decide whether this history is linearizable." }</p>
         },
         (None, _) if ended => html! {
             <p class="muted" role="status">{ "The scenario is over; checking its history…" }</p>

@@ -4,7 +4,8 @@
 //! `cargo run --release -p sim --bin raftkv -- convert FILE > FILE.json` (the page loads JSON)
 //!
 //! FILE is TOML, or JSON if it ends in `.json`. Prints one verdict line per seed and exits
-//! non-zero if any seed was not linearizable or broke an invariant. `--history` writes each
+//! non-zero if any seed was not linearizable or broke an invariant — for a lesson, if any
+//! seed did not end as the lesson expects. `--history` writes each
 //! run's history as JSON in porcupine's key/value shape (with several seeds, one file per seed:
 //! `OUT-seedN.json`).
 
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
     let many = seeds.end - seeds.start > 1;
     println!("{}: {} servers, {} ms", scenario.name, scenario.servers, scenario.duration_ms);
     let mut failed = 0;
+    let expected = scenario.lesson.as_ref().map(|l| l.expect);
     for seed in seeds {
         let report = run(&scenario, seed);
         let ops = report.history.len();
@@ -62,8 +64,15 @@ fn main() -> ExitCode {
             report.verdict,
             report.virtual_time as f64 / 1e6
         );
-        if !report.verdict.passed() {
+        let ok = match expected {
+            Some(expect) => report.verdict.shows() == Some(expect),
+            None => report.verdict.passed(),
+        };
+        if !ok {
             failed += 1;
+            if let Some(expect) = expected {
+                println!("  the lesson expects {expect:?}");
+            }
             println!("  replay: raftkv run {} --seed {seed}", args.file.display());
         }
         if let Some(out) = &args.history {

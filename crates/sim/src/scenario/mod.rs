@@ -147,6 +147,26 @@ pub enum Expectation {
     InvariantBroken,
 }
 
+impl Expectation {
+    /// What a run shows so far, in a lesson's terms — the one place that decides it, for the
+    /// page's lesson card, [`RunVerdict::shows`] and the tests: a broken invariant; a history
+    /// the checker found not linearizable; once the run has ended, a linearizable one. `None`
+    /// until then, and when the checker ran out of budget (which shows nothing).
+    pub fn shown(
+        invariant_broken: bool,
+        check: Option<check::Verdict>,
+        ended: bool,
+    ) -> Option<Self> {
+        use check::Verdict;
+        match check {
+            _ if invariant_broken => Some(Expectation::InvariantBroken),
+            Some(Verdict::NotLinearizable) => Some(Expectation::NotLinearizable),
+            Some(Verdict::Linearizable) if ended => Some(Expectation::Linearizable),
+            _ => None,
+        }
+    }
+}
+
 /// A deliberate bug, for lessons in what the checker and the invariants catch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -11,7 +11,7 @@ use raft::{NodeId, Time, MILLISECOND};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{Action, ScenarioFile, TimedAction, Workload};
+use super::{Action, Expectation, ScenarioFile, TimedAction, Workload};
 use crate::{operations, HistoryEntry, Simulator, Stats, TraceRecord, Violation};
 
 /// How a run ended.
@@ -34,6 +34,17 @@ impl RunVerdict {
     /// Whether the run passed (Unknown passes, as the lab's porcupine timeout does).
     pub fn passed(&self) -> bool {
         matches!(self, RunVerdict::Linearizable | RunVerdict::Unknown)
+    }
+
+    /// What this ended run shows, in a lesson's terms ([`Expectation::shown`]).
+    pub fn shows(&self) -> Option<Expectation> {
+        let check = match self {
+            RunVerdict::Linearizable => Some(Verdict::Linearizable),
+            RunVerdict::NotLinearizable { .. } => Some(Verdict::NotLinearizable),
+            RunVerdict::Unknown => Some(Verdict::Unknown),
+            RunVerdict::InvariantBroken(_) => None,
+        };
+        Expectation::shown(matches!(self, RunVerdict::InvariantBroken(_)), check, true)
     }
 }
 

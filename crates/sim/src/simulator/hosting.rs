@@ -5,7 +5,7 @@
 //! tester does.
 
 use kv::KvServer;
-use raft::{ApplyMsg, Envelope, NodeId, Raft, Ready, Time};
+use raft::{ApplyMsg, Envelope, NodeId, Raft, Ready, Setup, Time};
 use rand::Rng;
 
 use super::{ServiceConfig, Simulator};
@@ -90,7 +90,7 @@ impl Simulator {
     /// lab's `start1` does.
     pub fn restart(&mut self, s: NodeId) {
         self.crash(s);
-        let seed = self.rng.random();
+        let setup = self.setup(s);
         #[cfg(feature = "tester")]
         {
             let interval = self.snapshot_interval();
@@ -100,15 +100,8 @@ impl Simulator {
         server.incarnation += 1;
         // The lab's start1 copies the persister so that the crashed instance cannot write to
         // the new one's; here the crashed instance is gone, so the persister is simply kept.
-        let restored = Raft::restore(
-            s,
-            self.config.servers,
-            self.config.raft.clone(),
-            seed,
-            self.now,
-            &server.persister.raft_state(),
-            server.persister.snapshot(),
-        );
+        let restored =
+            Raft::restore(setup, &server.persister.raft_state(), server.persister.snapshot());
         let result = match restored {
             Ok(raft) => {
                 let node = self.node(raft);
@@ -264,6 +257,12 @@ impl Simulator {
         for (c, reply) in replies.drain(..) {
             self.send(Endpoint::Server(s), Endpoint::Client(c), Payload::Reply(reply));
         }
+    }
+
+    /// How server `s` starts now, with a fresh seed for its RNG from the simulator's.
+    pub(super) fn setup(&mut self, s: NodeId) -> Setup {
+        let (servers, config) = (self.config.servers, self.config.raft.clone());
+        Setup { id: s, servers, config, seed: self.rng.random(), now: self.now }
     }
 
     pub(super) fn node(&self, raft: Raft) -> Node {

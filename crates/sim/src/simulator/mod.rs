@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use kv::Completed;
 use raft::{Index, Raft, Time};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -135,8 +135,7 @@ impl Simulator {
             violation: None,
         };
         for s in 0..sim.config.servers {
-            let raft =
-                Raft::new(s, sim.config.servers, sim.config.raft.clone(), sim.rng.random(), 0);
+            let raft = Raft::new(sim.setup(s));
             let server = Server {
                 node: Some(sim.node(raft)),
                 incarnation: 0,
