@@ -24,8 +24,8 @@ mod view;
 pub use config::Config;
 pub use log::{Entry, Log};
 pub use message::{
-    AppendEntriesArgs, AppendEntriesReply, Envelope, InstallSnapshotArgs, InstallSnapshotReply,
-    Message, MessageKind, RequestVoteArgs, RequestVoteReply,
+    AppendEntriesArgs, AppendEntriesReply, AppendResult, Envelope, InstallSnapshotArgs,
+    InstallSnapshotReply, Message, MessageKind, RequestVoteArgs, RequestVoteReply,
 };
 pub use node::{NotLeader, Raft, Role, Setup};
 pub use persist::{DecodeError, HardState, Persist, PersistentState};

@@ -127,21 +127,81 @@ pub struct AppendEntriesArgs {
     pub leader_commit: Index,
 }
 
-/// AppendEntries results (Figure 2), with the fields of the lab's fast log backup.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// AppendEntries results (Figure 2), with the lab's fast log backup on a rejection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "AppendEntriesWire", into = "AppendEntriesWire")]
 pub struct AppendEntriesReply {
     /// The follower's current term.
     pub term: Term,
-    /// Whether the follower's log matched at `prev_log_index` and now holds the entries.
-    pub success: bool,
-    /// On success: the index of the last entry the request made sure of.
-    pub match_index: Index,
-    /// On failure: the term of the follower's conflicting entry at `prev_log_index`, or `None`
-    /// when its log is too short to have one.
-    pub conflict_term: Option<Term>,
-    /// On failure: the first index the follower holds of `conflict_term`, or its log length + 1
-    /// when `conflict_term` is `None`. The leader resumes from there instead of one entry at a time.
-    pub conflict_index: Index,
+    /// Whether its log matched, and what follows from that.
+    pub result: AppendResult,
+}
+
+/// How a follower answered an AppendEntries of its current term (or of an older one, which it
+/// rejects).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppendResult {
+    /// The follower's log matched at `prev_log_index` and now holds the entries.
+    Matched {
+        /// The index of the last entry the request made sure of.
+        match_index: Index,
+    },
+    /// It did not match: where the leader should resume, instead of one entry at a time.
+    Rejected {
+        /// The term of the follower's conflicting entry at `prev_log_index`, or `None` when its
+        /// log is too short to have one.
+        conflict_term: Option<Term>,
+        /// The first index the follower holds of `conflict_term`, or its log length + 1 when
+        /// `conflict_term` is `None`.
+        conflict_index: Index,
+    },
+}
+
+/// An [`AppendEntriesReply`] as it travels: the lab's flat fields, so that its bytes (and the
+/// byte counts and trace digests measured from them) stay what they were.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+struct AppendEntriesWire {
+    term: Term,
+    success: bool,
+    match_index: Index,
+    conflict_term: Option<Term>,
+    conflict_index: Index,
+}
+
+impl From<AppendEntriesWire> for AppendEntriesReply {
+    fn from(w: AppendEntriesWire) -> Self {
+        let result = if w.success {
+            AppendResult::Matched { match_index: w.match_index }
+        } else {
+            AppendResult::Rejected {
+                conflict_term: w.conflict_term,
+                conflict_index: w.conflict_index,
+            }
+        };
+        AppendEntriesReply { term: w.term, result }
+    }
+}
+
+impl From<AppendEntriesReply> for AppendEntriesWire {
+    fn from(r: AppendEntriesReply) -> Self {
+        let term = r.term;
+        match r.result {
+            AppendResult::Matched { match_index } => AppendEntriesWire {
+                term,
+                success: true,
+                match_index,
+                conflict_term: None,
+                conflict_index: 0,
+            },
+            AppendResult::Rejected { conflict_term, conflict_index } => AppendEntriesWire {
+                term,
+                success: false,
+                match_index: 0,
+                conflict_term,
+                conflict_index,
+            },
+        }
+    }
 }
 
 /// InstallSnapshot arguments (Figure 13), sent whole rather than in chunks.
@@ -165,4 +225,26 @@ pub struct InstallSnapshotReply {
     /// The `last_included_index` of the snapshot answered, so the leader can advance without
     /// remembering the request.
     pub last_included_index: Index,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_append_reply_travels_as_the_labs_flat_fields_and_comes_back_the_same() {
+        let matched =
+            AppendEntriesReply { term: 3, result: AppendResult::Matched { match_index: 7 } };
+        let rejected = AppendEntriesReply {
+            term: 3,
+            result: AppendResult::Rejected { conflict_term: Some(2), conflict_index: 5 },
+        };
+        for reply in [matched, rejected] {
+            let bytes = postcard::to_allocvec(&reply).unwrap();
+            assert_eq!(postcard::from_bytes::<AppendEntriesReply>(&bytes).unwrap(), reply);
+        }
+        // term, success, match_index, conflict_term (None), conflict_index
+        assert_eq!(postcard::to_allocvec(&matched).unwrap(), [3, 1, 7, 0, 0]);
+        assert_eq!(postcard::to_allocvec(&rejected).unwrap(), [3, 0, 0, 1, 2, 5]);
+    }
 }

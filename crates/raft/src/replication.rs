@@ -1,7 +1,7 @@
 //! Log replication and commitment (§5.3, §5.4.2), with the lab's fast log backup.
 
 use crate::progress::ProgressState;
-use crate::{AppendEntriesArgs, AppendEntriesReply, Message, NodeId, Raft, Role};
+use crate::{AppendEntriesArgs, AppendEntriesReply, AppendResult, Message, NodeId, Raft, Role};
 
 impl Raft {
     /// Sends every follower what it needs (entries, a snapshot, or a bare heartbeat) and
@@ -63,7 +63,9 @@ impl Raft {
     pub(crate) fn handle_append_entries(&mut self, leader: NodeId, args: AppendEntriesArgs) {
         let term = self.persistent.current_term;
         if args.term < term {
-            self.reply_append(leader, false, 0, None, 0);
+            // A stale leader: it steps down on the term alone, so no hint is needed.
+            let stale = AppendResult::Rejected { conflict_term: None, conflict_index: 0 };
+            self.reply_append(leader, stale);
             return;
         }
         // A current-term AppendEntries comes from the one leader of this term.
@@ -76,7 +78,10 @@ impl Raft {
         let match_index = args.prev_log_index + args.entries.len() as u64;
         if args.prev_log_index > log.last_index() {
             let conflict_index = log.last_index() + 1;
-            self.reply_append(leader, false, 0, None, conflict_index);
+            self.reply_append(
+                leader,
+                AppendResult::Rejected { conflict_term: None, conflict_index },
+            );
             return;
         }
         // Entries the snapshot already covers are committed, hence equal to the leader's.
@@ -86,7 +91,8 @@ impl Raft {
             let prev_term = log.term_at(prev_log_index).expect("prev_log_index is held");
             if prev_term != args.prev_log_term {
                 let conflict_index = log.first_index_of_term(prev_term, prev_log_index);
-                self.reply_append(leader, false, 0, Some(prev_term), conflict_index);
+                let conflict_term = Some(prev_term);
+                self.reply_append(leader, AppendResult::Rejected { conflict_term, conflict_index });
                 return;
             }
         }
@@ -106,24 +112,11 @@ impl Raft {
         if args.leader_commit > self.commit_index {
             self.commit_to(args.leader_commit.min(match_index));
         }
-        self.reply_append(leader, true, match_index, None, 0);
+        self.reply_append(leader, AppendResult::Matched { match_index });
     }
 
-    fn reply_append(
-        &mut self,
-        leader: NodeId,
-        success: bool,
-        match_index: u64,
-        conflict_term: Option<u64>,
-        conflict_index: u64,
-    ) {
-        let reply = AppendEntriesReply {
-            term: self.persistent.current_term,
-            success,
-            match_index,
-            conflict_term,
-            conflict_index,
-        };
+    fn reply_append(&mut self, leader: NodeId, result: AppendResult) {
+        let reply = AppendEntriesReply { term: self.persistent.current_term, result };
         self.send(leader, Message::AppendEntriesReply(reply));
     }
 
@@ -133,14 +126,19 @@ impl Raft {
         }
         let log = &self.persistent.log;
         let last_index = log.last_index();
-        if reply.success {
-            self.record_match(peer, reply.match_index);
-            return;
-        }
+        let (conflict_term, conflict_index) = match reply.result {
+            AppendResult::Matched { match_index } => {
+                self.record_match(peer, match_index);
+                return;
+            }
+            AppendResult::Rejected { conflict_term, conflict_index } => {
+                (conflict_term, conflict_index)
+            }
+        };
         // Fast backup: skip the follower's whole conflicting term, or jump to its log's end.
-        let next_index = match reply.conflict_term {
-            Some(t) => log.last_index_of_term(t).map_or(reply.conflict_index, |i| i + 1),
-            None => reply.conflict_index,
+        let next_index = match conflict_term {
+            Some(t) => log.last_index_of_term(t).map_or(conflict_index, |i| i + 1),
+            None => conflict_index,
         };
         let progress = &mut self.progress[peer];
         // A reordered, stale rejection must not move us back past what is known to match.

@@ -2,7 +2,7 @@
 //! page never reads protocol state any other way, and never computes any.
 
 use kv::{ClerkView, ClientId, Command, KvServer, PendingView, Seq};
-use raft::{Index, Message, NodeId, RaftView, Term, Time};
+use raft::{AppendResult, Index, Message, NodeId, RaftView, Term, Time};
 use serde::{Deserialize, Serialize};
 
 use crate::{Endpoint, NetworkConfig, PacketKind, Payload, Simulator, Violation};
@@ -260,15 +260,16 @@ pub fn label_payload(payload: &Payload) -> String {
             a.entries.len(),
             a.leader_commit
         ),
-        Payload::Raft(Message::AppendEntriesReply(r)) if r.success => {
-            format!("append ok term {} match {}", r.term, r.match_index)
-        }
-        Payload::Raft(Message::AppendEntriesReply(r)) => match r.conflict_term {
-            Some(t) => format!(
-                "append refused term {} conflict term {t} from {}",
-                r.term, r.conflict_index
-            ),
-            None => format!("append refused term {} log ends before {}", r.term, r.conflict_index),
+        Payload::Raft(Message::AppendEntriesReply(r)) => match r.result {
+            AppendResult::Matched { match_index } => {
+                format!("append ok term {} match {match_index}", r.term)
+            }
+            AppendResult::Rejected { conflict_term: Some(t), conflict_index } => {
+                format!("append refused term {} conflict term {t} from {conflict_index}", r.term)
+            }
+            AppendResult::Rejected { conflict_term: None, conflict_index } => {
+                format!("append refused term {} log ends before {conflict_index}", r.term)
+            }
         },
         Payload::Raft(Message::InstallSnapshot(a)) => format!(
             "InstallSnapshot term {} up to {}@{} ({} bytes)",
