@@ -186,10 +186,11 @@ impl Simulator {
     fn kv_ready(&mut self, s: NodeId) -> Result<bool, Broken> {
         let server = &mut self.servers[s];
         let Some(Node::Kv(kv)) = server.node.as_mut() else { return Ok(false) };
-        let Some(mut ready) =
-            kv.ready(&mut server.persister).map_err(|e| contract(s)(e.to_string()))?
-        else {
-            return Ok(false);
+        // Matched in place: a KvReady is a few hundred bytes, and each move copies it.
+        let mut ready = match kv.ready(&mut server.persister) {
+            Ok(Some(ready)) => ready,
+            Ok(None) => return Ok(false),
+            Err(e) => return Err(contract(s)(e.to_string())),
         };
         self.raft_ready(s, &mut ready.raft)?;
         for msg in &ready.raft.apply {
