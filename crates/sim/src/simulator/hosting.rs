@@ -227,8 +227,8 @@ impl Simulator {
         if ready.committed.is_some() {
             self.invariants.committed(s, &ready.apply)?;
         }
-        if ready.role_changed() {
-            let (role, term) = (raft.role(), raft.term());
+        if let (true, Some((_, now))) = (ready.role_changed(), ready.soft_state) {
+            let (role, term) = (now.role, now.term);
             self.record(|| TraceEvent::RoleChanged { server: s, role, term });
         }
         if let Some((_, index)) = ready.committed {

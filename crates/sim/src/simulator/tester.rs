@@ -1,4 +1,4 @@
-//! The lab's Raft tester as a service (with the `lab` feature): a bare Raft node whose
+//! The lab's Raft tester as a service (with the `tester` feature): a bare Raft node whose
 //! [`Applier`] stands in for a service, proposals made directly (`Start`), and the tester's
 //! record of what each server applied. The playground never runs it, so its bundle leaves it
 //! out.
